@@ -1,0 +1,53 @@
+"""The composition root: config, database, knowledge base, handlers and scheduler, wired once."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.desk import Desk
+from handlers import errors, flows, help, start
+from handlers.common import DESK_KEY
+from handlers.ordering import PerChatUpdateProcessor
+from handlers.renderers.welcome import commands_for
+
+logger = logging.getLogger(__name__)
+
+# Handler modules in registration order. Within group 0 the first match wins, so the
+# command handlers come before anything that looks at plain messages; the private-message
+# router sits in group 1 and the unknown-command answer in group 2 (see each register()).
+HANDLER_MODULES = (start, help, flows, errors)
+
+
+def build_application(desk: Desk) -> Application:
+    """Build the bot for this desk: the same wiring for `govdesk run`, the sandbox and tests."""
+    telegram = desk.settings.telegram
+    builder = ApplicationBuilder().token(telegram.token).post_init(_post_init)
+    if telegram.api_url:
+        builder = builder.base_url(telegram.api_url)
+        builder = builder.base_file_url(telegram.file_api_url or _file_url(telegram.api_url))
+    builder = builder.get_updates_read_timeout(telegram.poll_timeout + 10)
+    builder = builder.concurrent_updates(PerChatUpdateProcessor())
+    application = builder.build()
+    application.bot_data[DESK_KEY] = desk
+    for module in HANDLER_MODULES:
+        module.register(application)
+    return application
+
+
+def _file_url(api_url: str) -> str:
+    """http://host/bot -> http://host/file/bot, as the Bot API lays out its file URLs."""
+    head, _, tail = api_url.rpartition("/")
+    return f"{head}/file/{tail}"
+
+
+async def _post_init(application: Application) -> None:
+    """Publish the command menu once the bot is connected."""
+    commands = [BotCommand(cmd, desc) for cmd, desc in commands_for(("reporter",))]
+    try:
+        await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+    except TelegramError:
+        logger.warning("could not publish the command menu", exc_info=True)

@@ -1,0 +1,79 @@
+"""Bring the database's teams, categories and configured people in line with the config."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.models import Category, Person, PersonRole, Team
+from bot.people import set_teams
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def sync_directory(session: Session, settings: Settings, clock: Clock) -> None:
+    """Upsert what the config declares; deactivate what it no longer declares.
+
+    People added by registration or the CLI are left alone; people that came from the
+    config and were removed from it are deactivated, never deleted (tickets keep them).
+    """
+    teams = _sync_teams(session, settings)
+    _sync_categories(session, settings, teams)
+    _sync_people(session, settings, clock)
+
+
+def _sync_teams(session: Session, settings: Settings) -> dict[str, Team]:
+    existing = {team.code: team for team in session.scalars(select(Team))}
+    for spec in settings.teams:
+        team = existing.get(spec.code) or Team(code=spec.code)
+        team.name, team.chat_id, team.active = spec.name, spec.chat_id, True
+        session.add(team)
+        existing[spec.code] = team
+    declared = {spec.code for spec in settings.teams}
+    for code, team in existing.items():
+        if code not in declared and team.active:
+            logger.warning("team %s is no longer in the config: deactivated", code)
+            team.active = False
+    session.flush()
+    return existing
+
+
+def _sync_categories(session: Session, settings: Settings, teams: dict[str, Team]) -> None:
+    existing = {c.code: c for c in session.scalars(select(Category))}
+    for position, spec in enumerate(settings.categories):
+        category = existing.get(spec.code) or Category(code=spec.code)
+        category.name, category.group_name = spec.name, spec.group
+        category.team, category.position, category.active = teams[spec.team], position, True
+        session.add(category)
+    declared = {spec.code for spec in settings.categories}
+    for code, category in existing.items():
+        if code not in declared:
+            category.active = False
+    session.flush()
+
+
+def _sync_people(session: Session, settings: Settings, clock: Clock) -> None:
+    leads = {(tid, team.code) for team in settings.teams for tid in team.leads}
+    by_telegram = {p.telegram_id: p for p in session.scalars(select(Person))}
+    for spec in settings.people:
+        person = by_telegram.get(spec.telegram_id)
+        if person is None:
+            person = Person(telegram_id=spec.telegram_id, created_at=clock.now())
+            session.add(person)
+        person.name, person.unit, person.active, person.source = (
+            spec.name, spec.unit, True, "config")
+        lead_teams = tuple(code for tid, code in leads if tid == spec.telegram_id)
+        roles = list(dict.fromkeys(spec.roles + (("lead",) if lead_teams else ())))
+        if set(roles) != person.role_codes:
+            person.roles = [PersonRole(role=role) for role in roles]
+        session.flush()
+        set_teams(session, person, tuple(dict.fromkeys(spec.teams + lead_teams)), lead_teams)
+    declared = {spec.telegram_id for spec in settings.people}
+    for telegram_id, person in by_telegram.items():
+        if person.source == "config" and telegram_id not in declared and person.active:
+            person.active = False
+    session.flush()

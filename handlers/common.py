@@ -1,0 +1,49 @@
+"""What every handler needs: the desk, the person behind an update, role checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.desk import Desk
+from bot.people import PersonView, find_by_telegram_id, view_of
+
+DESK_KEY = "desk"
+
+
+def desk_of(context: ContextTypes.DEFAULT_TYPE) -> Desk:
+    """The desk the composition root put into bot_data."""
+    return context.application.bot_data[DESK_KEY]
+
+
+def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> PersonView | None:
+    """The registered, active person behind this update, if any."""
+    user = update.effective_user
+    if user is None:
+        return None
+    desk = desk_of(context)
+    with desk.sessions.begin() as session:
+        person = find_by_telegram_id(session, user.id)
+        return view_of(person) if person is not None else None
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Reply in the update's chat with HTML text."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, parse_mode=ParseMode.HTML,
+                                 disable_web_page_preview=True, **kwargs)
+
+
+async def alert(update: Update, text: str) -> None:
+    """Answer a button press with a pop-up alert."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)

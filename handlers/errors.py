@@ -1,0 +1,54 @@
+"""The last resort: log the error with its traceback and tell the user to try again."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from handlers.common import reply
+from handlers.renderers.common import BUSY, UNKNOWN_COMMAND, escape
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its traceback, then tell the person the desk is busy."""
+    logger.error("handler failed for update %s", getattr(update, "update_id", "?"),
+                 exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(BUSY, show_alert=True)
+        elif update.effective_message is not None:
+            await reply(update, BUSY)
+    except TelegramError:
+        logger.warning("could not tell the user about the failure", exc_info=True)
+
+
+def _known_commands(application: Application) -> frozenset[str]:
+    return frozenset(
+        command
+        for handlers in application.handlers.values()
+        for handler in handlers
+        if isinstance(handler, CommandHandler)
+        for command in handler.commands
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a command nobody handles."""
+    command = (update.effective_message.text or "/").split()[0].split("@")[0]
+    if command[1:].lower() in _known_commands(context.application):
+        return
+    await reply(update, UNKNOWN_COMMAND.format(command=escape(command[:40])))
+
+
+def register(application: Application) -> None:
+    """Add the error handler and the unknown-command answer (in a late group)."""
+    application.add_error_handler(on_error)
+    private_commands = filters.COMMAND & filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private_commands, unknown_command), group=2)

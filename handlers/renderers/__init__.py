@@ -1,0 +1,1 @@
+"""Renderers: turn domain objects into Chinese text and keyboards within Telegram's limits."""

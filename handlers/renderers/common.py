@@ -1,0 +1,45 @@
+"""Shared rendering helpers: HTML escaping and Telegram's length limits."""
+
+from __future__ import annotations
+
+import html
+
+MESSAGE_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+
+BUSY = "系统繁忙，请稍后再试。您刚才的操作没有丢失，可以稍后重新发送。"
+UNKNOWN_COMMAND = "未知命令 {command}。发送 /help 查看您可以使用的命令。"
+UNSUPPORTED_MESSAGE = "暂不支持此类消息。请用文字描述您的问题，或发送 /help 查看可用命令。"
+TEXT_EXPECTED = "请发送文字。如需退出当前操作，请发送 /cancel。"
+CANCELLED = "已取消当前操作。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+NO_PERMISSION = "无权操作：您没有执行此操作所需的角色。"
+STALE_BUTTON = "该按钮已失效，请重新操作。"
+PRIVATE_ONLY = "请在与机器人的私聊中使用此命令。"
+
+
+def escape(text: object) -> str:
+    """Escape user text for Telegram HTML."""
+    return html.escape(str(text), quote=False)
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut plain text to `limit` characters, marking the cut."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def split_pages(text: str, limit: int = MESSAGE_LIMIT - 96) -> list[str]:
+    """Split text into pages under the limit, preferring paragraph then line breaks."""
+    pages: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pages.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    if rest or not pages:
+        pages.append(rest)
+    return pages

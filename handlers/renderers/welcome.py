@@ -1,0 +1,70 @@
+"""Texts of /start, registration and /help."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from handlers.renderers.common import escape
+
+ROLE_LABELS = {
+    "reporter": "报修人",
+    "technician": "运维工程师",
+    "lead": "组长",
+    "supervisor": "值班领导",
+    "knowledge_manager": "知识管理员",
+    "admin": "系统管理员",
+}
+
+# (command, description, roles that may use it; empty = everyone registered)
+COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("start", "开始使用 / 查看身份", ()),
+    ("help", "查看可用命令", ()),
+    ("cancel", "退出当前操作", ()),
+)
+
+WELCOME_KNOWN = (
+    "您好，{name}（{unit}）！欢迎使用{desk}。\n"
+    "您的身份：{roles}\n\n"
+    "直接发送文字即可提问，我会先从知识库中为您查找答案。\n"
+    "发送 /help 查看您可以使用的全部命令。"
+)
+ASK_NAME = (
+    "您好！欢迎使用{desk}。\n首次使用需要登记，只需两步。\n\n"
+    "第 1 步：请输入您的<b>真实姓名</b>（发送 /cancel 可退出）："
+)
+ASK_UNIT = "第 2 步：请输入您的<b>单位/部门</b>，例如：市财政局 办公室"
+REGISTERED = "登记完成，{name}（{unit}）！\n\n" + (
+    "直接发送文字即可提问，我会先从知识库中为您查找答案。\n发送 /help 查看可用命令。"
+)
+REGISTRATION_CLOSED = (
+    "您好！您尚未在{desk}登记，暂时无法使用。\n"
+    "请联系信息中心系统管理员为您开通，并告知您的 Telegram ID：<code>{telegram_id}</code>"
+)
+NOT_REGISTERED = "您尚未登记。请先发送 /start 完成登记。"
+HELP_HEADER = "<b>{desk} · 可用命令</b>（您的身份：{roles}）\n"
+GROUP_START = "我是{desk}的机器人。报修和提问请私聊我；本群用于接收和认领工单。"
+
+
+def role_labels(roles: Iterable[str]) -> str:
+    """Chinese labels of roles, in a fixed order."""
+    labels = [label for code, label in ROLE_LABELS.items() if code in set(roles)]
+    return "、".join(labels) or ROLE_LABELS["reporter"]
+
+
+def commands_for(roles: Iterable[str]) -> list[tuple[str, str]]:
+    """The (command, description) pairs a person with `roles` may use."""
+    held = set(roles) | {"reporter"}
+    return [(cmd, desc) for cmd, desc, allowed in COMMANDS if not allowed or held & set(allowed)]
+
+
+def welcome_known(desk: str, name: str, unit: str, roles: Iterable[str]) -> str:
+    return WELCOME_KNOWN.format(desk=escape(desk), name=escape(name),
+                                unit=escape(unit or "未填写单位"), roles=role_labels(roles))
+
+
+def help_text(desk: str, roles: Iterable[str]) -> str:
+    roles = list(roles)
+    lines = [HELP_HEADER.format(desk=escape(desk), roles=role_labels(roles))]
+    lines += [f"/{cmd} — {escape(desc)}" for cmd, desc in commands_for(roles)]
+    lines.append("\n直接发送文字即可向知识库提问。")
+    return "\n".join(lines)
