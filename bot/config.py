@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.calendar_config import policy_from_settings
 from bot.config_sections import (
     parse_calendar,
     parse_categories,
@@ -100,6 +101,10 @@ def _build(raw: dict[str, Any], source: str) -> Settings:
             raise reader.error(key, "未知的配置节")
     desk = _parse_desk(reader.table("desk"))
     calendar = parse_calendar(reader.table("calendar"))
+    try:
+        policy_from_settings(calendar, desk.timezone)
+    except ValueError as exc:
+        raise reader.error("calendar", str(exc)) from None
     teams = parse_teams(reader)
     team_codes = {team.code for team in teams}
     people = parse_people(reader, team_codes)

@@ -103,6 +103,6 @@ def parse_clock_time(text: str) -> time:
     if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
         raise ValueError(f"{text!r} 不是 HH:MM 格式的时间")
     value = int(hours), int(minutes)
-    if not (0 <= value[0] <= 24 and 0 <= value[1] < 60) or (value[0] == 24 and value[1]):
-        raise ValueError(f"{text!r} 不是有效的时间")
-    return time(23, 59, 59) if value[0] == 24 else time(*value)
+    if not (0 <= value[0] <= 23 and 0 <= value[1] < 60):
+        raise ValueError(f"{text!r} 不是有效的时间（00:00–23:59）")
+    return time(*value)

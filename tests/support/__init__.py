@@ -1,0 +1,1 @@
+"""Factories and fixtures shared by the test tiers."""

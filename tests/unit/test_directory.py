@@ -1,0 +1,66 @@
+"""The database: migrations, the directory synced from the config, people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot import db
+from bot.desk import Desk
+from bot.models import Category, Person, Team
+from bot.people import DirectoryError, add_person, clean_name, find_by_telegram_id, view_of
+from tests.support.factories import STAFF_TOML, make_desk, make_settings
+
+
+def test_migrations_reach_head(desk: Desk) -> None:
+    assert db.current_revision(desk.engine) == db.head_revision()
+
+
+def test_config_directory_is_synced(desk: Desk) -> None:
+    with desk.sessions.begin() as session:
+        teams = {t.code: t for t in session.scalars(select(Team))}
+        assert teams["infra"].chat_id == -1001
+        network = session.scalar(select(Category).where(Category.code == "network"))
+        assert network.team.code == "infra"
+        lead = view_of(find_by_telegram_id(session, 2001))
+        assert lead.has_role("technician", "lead")
+        assert lead.lead_of == ("infra",)
+        assert view_of(find_by_telegram_id(session, 2002)).lead_of == ()
+
+
+def test_resync_keeps_registered_people_and_deactivates_removed_ones(
+    tmp_path: Path, database_url: str, desk: Desk
+) -> None:
+    with desk.sessions.begin() as session:
+        add_person(session, desk.clock, telegram_id=9001, name="新人", unit="某局")
+    fewer = STAFF_TOML.replace('telegram_id = 1002', 'telegram_id = 1003')
+    again = make_desk(make_settings(tmp_path, database_url, people=fewer))
+    with again.sessions.begin() as session:
+        assert find_by_telegram_id(session, 9001).name == "新人"
+        assert find_by_telegram_id(session, 1002) is None  # removed from config: inactive
+        assert session.scalar(select(Person).where(Person.telegram_id == 1002)).active is False
+        assert find_by_telegram_id(session, 1003) is not None
+    again.engine.dispose()
+
+
+def test_add_person_refuses_duplicates_and_unknown_roles(desk: Desk) -> None:
+    with desk.sessions.begin() as session:
+        with pytest.raises(DirectoryError, match="已登记"):
+            add_person(session, desk.clock, telegram_id=1001, name="重复", unit="")
+        with pytest.raises(DirectoryError, match="未知角色"):
+            add_person(session, desk.clock, telegram_id=7, name="甲", unit="", roles=("boss",))
+        with pytest.raises(DirectoryError, match="未知的支持组"):
+            add_person(session, desk.clock, telegram_id=8, name="乙", unit="", teams=("zzz",))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "/start", "名" * 33])
+def test_bad_names_are_refused(text: str) -> None:
+    with pytest.raises(DirectoryError):
+        clean_name(text)
+
+
+def test_upgrade_is_idempotent(desk: Desk) -> None:
+    before, after = db.upgrade(desk.engine)
+    assert before == after == db.head_revision()
