@@ -6,10 +6,12 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.desk import Desk
-from handlers import errors, flows, help, start
+from handlers import errors, flows, help, my_tickets, report, start
+from handlers.notify import SENDER_KEY
+from schedules.outbox_sender import OutboxSender
 from handlers.common import DESK_KEY
 from handlers.ordering import PerChatUpdateProcessor
 from handlers.renderers.welcome import commands_for
@@ -19,13 +21,15 @@ logger = logging.getLogger(__name__)
 # Handler modules in registration order. Within group 0 the first match wins, so the
 # command handlers come before anything that looks at plain messages; the private-message
 # router sits in group 1 and the unknown-command answer in group 2 (see each register()).
-HANDLER_MODULES = (start, help, flows, errors)
+HANDLER_MODULES = (start, help, report, my_tickets, flows, errors)
 
 
 def build_application(desk: Desk) -> Application:
     """Build the bot for this desk: the same wiring for `govdesk run`, the sandbox and tests."""
     telegram = desk.settings.telegram
-    builder = ApplicationBuilder().token(telegram.token).post_init(_post_init)
+    builder = ApplicationBuilder().token(telegram.token or "0:unset")
+    builder = builder.post_init(_post_init).post_stop(_post_stop)
+    builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
     if telegram.api_url:
         builder = builder.base_url(telegram.api_url)
         builder = builder.base_file_url(telegram.file_api_url or _file_url(telegram.api_url))
@@ -45,9 +49,19 @@ def _file_url(api_url: str) -> str:
 
 
 async def _post_init(application: Application) -> None:
-    """Publish the command menu once the bot is connected."""
+    """Start the background services and publish the command menu."""
+    sender = OutboxSender(application.bot_data[DESK_KEY], application.bot)
+    application.bot_data[SENDER_KEY] = sender
+    sender.start()
     commands = [BotCommand(cmd, desc) for cmd, desc in commands_for(("reporter",))]
     try:
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
     except TelegramError:
         logger.warning("could not publish the command menu", exc_info=True)
+
+
+async def _post_stop(application: Application) -> None:
+    """Stop the background services before the bot shuts down."""
+    sender = application.bot_data.pop(SENDER_KEY, None)
+    if sender is not None:
+        await sender.stop()

@@ -103,9 +103,7 @@ def knowledge(settings: Settings, args: argparse.Namespace) -> int:
     desk = _open(settings)
     if desk is None:
         return EXIT_FAILED
-    from bot.knowledge_wiring import open_knowledge
-
-    return run(args, open_knowledge(desk), desk.sessions)
+    return run(args, desk.knowledge, desk.sessions)
 
 
 def doctor(settings: Settings) -> int:

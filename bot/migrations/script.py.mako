@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models.base  # noqa: F401
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

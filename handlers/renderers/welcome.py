@@ -17,9 +17,19 @@ ROLE_LABELS = {
 
 # (command, description, roles that may use it; empty = everyone registered)
 COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("report", "我要报修", ()),
+    ("my", "我的工单", ()),
+    ("ticket", "查看工单详情：/ticket 工单号", ()),
+    ("note", "给工单补充说明：/note 工单号 内容", ()),
+    ("kb", "搜索知识库：/kb 关键词", ()),
+    ("cancel", "退出当前操作", ()),
     ("start", "开始使用 / 查看身份", ()),
     ("help", "查看可用命令", ()),
-    ("cancel", "退出当前操作", ()),
+    ("kb_new", "新建知识库文章", ("knowledge_manager",)),
+    ("kb_edit", "修改文章：/kb_edit 文章编号", ("knowledge_manager",)),
+    ("kb_review", "审核待发布的文章", ("knowledge_manager",)),
+    ("kb_retire", "下线文章：/kb_retire 文章编号", ("knowledge_manager",)),
+    ("kb_gaps", "查看知识缺口（搜不到或没帮助的问题）", ("knowledge_manager",)),
 )
 
 WELCOME_KNOWN = (

@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('flow', sa.String(length=32), nullable=False),
     sa.Column('step', sa.String(length=32), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('updated_at', bot.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
     sa.UniqueConstraint('chat_id', 'user_id', name=op.f('uq_conversations_chat_id'))
     )
@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=128), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
-    sa.Column('created_at', bot.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_people')),
     sa.UniqueConstraint('telegram_id', name=op.f('uq_people_telegram_id'))
     )

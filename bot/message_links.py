@@ -1,0 +1,35 @@
+"""Which ticket a bot message is about, so replies and buttons on it find their ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import MessageLink, Ticket
+
+
+def link(session: Session, chat_id: int, message_id: int, ticket_id: int, now: datetime,
+         kind: str = "message") -> None:
+    """Remember that this message in this chat is about this ticket."""
+    try:
+        with session.begin_nested():
+            session.add(MessageLink(chat_id=chat_id, message_id=message_id, ticket_id=ticket_id,
+                                    kind=kind, created_at=now))
+    except IntegrityError:  # already linked
+        pass
+
+
+def ticket_for(session: Session, chat_id: int, message_id: int) -> Ticket | None:
+    """The ticket a message in a chat is about, if any."""
+    ticket_id = session.scalar(select(MessageLink.ticket_id).where(
+        MessageLink.chat_id == chat_id, MessageLink.message_id == message_id))
+    return session.get(Ticket, ticket_id) if ticket_id is not None else None
+
+
+def messages_of(session: Session, ticket_id: int, kind: str) -> list[MessageLink]:
+    """The ticket's messages of one kind (e.g. its cards in group chats)."""
+    return list(session.scalars(select(MessageLink).where(
+        MessageLink.ticket_id == ticket_id, MessageLink.kind == kind).order_by(MessageLink.id)))

@@ -1,0 +1,112 @@
+"""End-to-end harness: the real bot, built by the composition root, against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.desk import Desk
+from bot.sandbox.emulator import BotApiEmulator
+
+Message = dict[str, Any]
+
+
+class Chatter:
+    """Acts as the people of a desk in the emulator and reads what the bot answered."""
+
+    def __init__(self, emulator: BotApiEmulator, application: Application) -> None:
+        self.emulator = emulator
+        self.application = application
+
+    async def say(self, user_id: int, text: str, chat_id: int | None = None,
+                  timeout: float = 5.0, reply_to: int | None = None) -> Message:
+        """Send text as a person and return the bot's next message in that chat."""
+        chat = chat_id if chat_id is not None else user_id
+        version = self.emulator.chat_version(chat)
+        await self.emulator.send_text(user_id, chat, text, reply_to_message_id=reply_to)
+        return await self.emulator.wait_for_message(chat, timeout=timeout,
+                                                     since_version=version)
+
+    async def send(self, user_id: int, text: str, chat_id: int | None = None) -> None:
+        """Send text and do not wait for an answer."""
+        chat = chat_id if chat_id is not None else user_id
+        await self.emulator.send_text(user_id, chat, text)
+
+    async def press(self, user_id: int, message: Message, label: str,
+                    chat_id: int | None = None, wait_reply: bool = True,
+                    timeout: float = 5.0) -> tuple[dict[str, Any] | None, Message | None]:
+        """Press the button labelled `label` (a prefix) on a message; return answer and reply."""
+        chat = chat_id if chat_id is not None else message["chat"]["id"]
+        data = button_data(message, label)
+        version = self.emulator.chat_version(chat)
+        query_id = await self.emulator.press_button(user_id, chat, message["message_id"], data)
+        answer = await self.emulator.wait_for_answer(query_id, timeout)
+        reply = None
+        if wait_reply:
+            reply = await self.emulator.wait_for_message(chat, timeout=timeout,
+                                                         since_version=version)
+        return answer, reply
+
+    async def press_data(self, user_id: int, chat_id: int, message_id: int,
+                         data: str) -> dict[str, Any] | None:
+        """Press a button with arbitrary (possibly forged) data; return the answer."""
+        query_id = await self.emulator.press_button(user_id, chat_id, message_id, data,
+                                                    strict=False)
+        return await self.emulator.wait_for_answer(query_id, 5.0)
+
+    def bot_messages(self, chat_id: int) -> list[Message]:
+        return [m for m in self.emulator.messages(chat_id) if m.get("from_bot")]
+
+
+def button_data(message: Message, label: str) -> str:
+    """The callback data of the first button whose label starts with `label`."""
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            if button["text"].startswith(label):
+                return button["callback_data"]
+    labels = [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+              for b in row]
+    raise AssertionError(f"no button {label!r} on message; buttons: {labels}")
+
+
+def populate(emulator: BotApiEmulator, desk: Desk) -> None:
+    """Make the desk's configured people and team groups known to the emulator."""
+    settings = desk.settings
+    for person in settings.people:
+        emulator.add_user(person.telegram_id, person.name)
+    for team in settings.teams:
+        if team.chat_id is not None:
+            members = [p.telegram_id for p in settings.people if team.code in p.teams]
+            emulator.add_group(team.chat_id, team.name, members)
+
+
+@asynccontextmanager
+async def running_bot(desk: Desk) -> AsyncIterator[Chatter]:
+    """Start emulator + bot (as `govdesk run` would), yield a Chatter, stop everything."""
+    emulator = BotApiEmulator()
+    await emulator.start()
+    populate(emulator, desk)
+    telegram = replace(desk.settings.telegram, token=emulator.token, api_url=emulator.base_url,
+                       file_api_url=emulator.base_file_url, poll_timeout=2)
+    desk.settings = replace(desk.settings, telegram=telegram)
+    application = build_application(desk)
+    try:
+        async with application:
+            await application.post_init(application)
+            await application.updater.start_polling(poll_interval=0.0, timeout=2,
+                                                    allowed_updates=Update.ALL_TYPES)
+            await application.start()
+            try:
+                yield Chatter(emulator, application)
+            finally:
+                await application.updater.stop()
+                await application.stop()
+                await application.post_stop(application)
+    finally:
+        await emulator.stop()
