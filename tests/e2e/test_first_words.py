@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.desk import Desk
 from handlers.renderers.common import BUSY, UNSUPPORTED_MESSAGE
-from tests.support.sandbox import running_bot
+from tests.support.sandbox import running_bot, telegram
 
 NEWCOMER = 7777
 
@@ -23,14 +23,14 @@ async def test_a_new_person_registers_through_start(desk: Desk) -> None:
 
 
 async def test_registration_survives_a_restart(desk: Desk) -> None:
-    async with running_bot(desk) as chat:
-        chat.emulator.add_user(NEWCOMER, "小林")
-        await chat.say(NEWCOMER, "/start")
-        await chat.say(NEWCOMER, "林小雨")
-    async with running_bot(desk) as chat:
-        chat.emulator.add_user(NEWCOMER, "小林")
-        reply = await chat.say(NEWCOMER, "市教育局")
-        assert "登记完成" in reply["text"]
+    async with telegram(desk) as emulator:
+        emulator.add_user(NEWCOMER, "小林")
+        async with running_bot(desk, emulator) as chat:
+            await chat.say(NEWCOMER, "/start")
+            await chat.say(NEWCOMER, "林小雨")
+        async with running_bot(desk, emulator) as chat:
+            reply = await chat.say(NEWCOMER, "市教育局")
+            assert "登记完成" in reply["text"]
 
 
 async def test_bad_answers_during_registration(desk: Desk) -> None:

@@ -41,17 +41,22 @@ class Chatter:
     async def press(self, user_id: int, message: Message, label: str,
                     chat_id: int | None = None, wait_reply: bool = True,
                     timeout: float = 5.0) -> tuple[dict[str, Any] | None, Message | None]:
-        """Press the button labelled `label` (a prefix) on a message; return answer and reply."""
+        """Press the button labelled `label` on a message; return the answer and the next
+        new bot message in the chat (edits of older messages are not replies)."""
         chat = chat_id if chat_id is not None else message["chat"]["id"]
         data = button_data(message, label)
-        version = self.emulator.chat_version(chat)
+        last = self.last_id(chat)
         query_id = await self.emulator.press_button(user_id, chat, message["message_id"], data)
         answer = await self.emulator.wait_for_answer(query_id, timeout)
         reply = None
         if wait_reply:
-            reply = await self.emulator.wait_for_message(chat, timeout=timeout,
-                                                         since_version=version)
+            reply = await self.emulator.wait_for_message(chat, timeout=timeout, after_id=last)
         return answer, reply
+
+    def last_id(self, chat_id: int) -> int:
+        """The id of the newest message in a chat (0 if none)."""
+        messages = self.emulator.messages(chat_id)
+        return max((m["message_id"] for m in messages), default=0)
 
     async def press_data(self, user_id: int, chat_id: int, message_id: int,
                          data: str) -> dict[str, Any] | None:
@@ -87,11 +92,17 @@ def populate(emulator: BotApiEmulator, desk: Desk) -> None:
 
 
 @asynccontextmanager
-async def running_bot(desk: Desk) -> AsyncIterator[Chatter]:
-    """Start emulator + bot (as `govdesk run` would), yield a Chatter, stop everything."""
-    emulator = BotApiEmulator()
-    await emulator.start()
-    populate(emulator, desk)
+async def running_bot(desk: Desk, emulator: BotApiEmulator | None = None
+                      ) -> AsyncIterator[Chatter]:
+    """Start the bot (as `govdesk run` would) against an emulator, yield a Chatter, stop.
+
+    Pass an emulator to keep "Telegram" running across a restart of the bot.
+    """
+    own = emulator is None
+    if emulator is None:
+        emulator = BotApiEmulator()
+        await emulator.start()
+        populate(emulator, desk)
     telegram = replace(desk.settings.telegram, token=emulator.token, api_url=emulator.base_url,
                        file_api_url=emulator.base_file_url, poll_timeout=2)
     desk.settings = replace(desk.settings, telegram=telegram)
@@ -108,5 +119,18 @@ async def running_bot(desk: Desk) -> AsyncIterator[Chatter]:
                 await application.updater.stop()
                 await application.stop()
                 await application.post_stop(application)
+    finally:
+        if own:
+            await emulator.stop()
+
+
+@asynccontextmanager
+async def telegram(desk: Desk) -> AsyncIterator[BotApiEmulator]:
+    """An emulator that outlives the bots started against it."""
+    emulator = BotApiEmulator()
+    await emulator.start()
+    populate(emulator, desk)
+    try:
+        yield emulator
     finally:
         await emulator.stop()

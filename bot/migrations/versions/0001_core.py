@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models.base
 
 
 revision = '0001_core'
