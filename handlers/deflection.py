@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 from telegram.ext import ContextTypes
 
 from handlers.callbacks import pack
-from knowledge.errors import KnowledgeError
 from handlers.common import desk_of
 from handlers.renderers import report as texts
 from handlers.renderers.common import trim
 from handlers.renderers.knowledge_hits import hits_text
+from knowledge.errors import KnowledgeError
 
 logger = logging.getLogger(__name__)
 Rows = list[list[tuple[str, str]]]

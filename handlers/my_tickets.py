@@ -13,6 +13,7 @@ from bot.ticket_queries import events_of
 from handlers import notify, reporter_buttons
 from handlers.callbacks import markup
 from handlers.common import desk_of, person_of, reply
+from handlers.refusals import Refusal, refusals
 from handlers.renderers import ticket_detail as texts
 from handlers.renderers.common import escape
 from handlers.renderers.welcome import NOT_REGISTERED
@@ -45,6 +46,7 @@ async def show_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_detail(update, context, person, " ".join(context.args)[:40])
 
 
+@refusals
 async def send_detail(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
                       number: str) -> None:
     """Render the ticket detail (with the reporter's buttons) into this chat."""
@@ -53,8 +55,7 @@ async def send_detail(update: Update, context: ContextTypes.DEFAULT_TYPE, person
         ticket = tickets.find(session, number)
         refusal = _refusal(ticket, person, number)
         if refusal:
-            await reply(update, refusal)
-            return
+            raise Refusal(refusal, alert=False, html=True)
         own = ticket.reporter_id == person.id
         text = texts.detail(ticket, events_of(session, ticket.id), desk.timezone, own)
         rows = texts.reporter_rows(ticket, reporter_buttons.reopen_allowed(desk, ticket)) \
@@ -88,6 +89,7 @@ async def add_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await comment_on(update, context, person, context.args[0][:40], text)
 
 
+@refusals
 async def comment_on(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
                      number: str, text: str) -> None:
     """Record a comment by the reporter or an internal note by staff; tell the other side."""
@@ -96,16 +98,14 @@ async def comment_on(update: Update, context: ContextTypes.DEFAULT_TYPE, person:
         ticket = tickets.find(session, number)
         refusal = _refusal(ticket, person, number)
         if refusal:
-            await reply(update, refusal)
-            return
+            raise Refusal(refusal, alert=False, html=True)
         internal = ticket.reporter_id != person.id
         origin = Origin(person.id, update.effective_chat.id, "chat")
         try:
             reporter_actions.comment(session, ticket, person, text, origin, desk.clock.now(),
                                      internal=internal)
         except tickets.TicketError as error:
-            await reply(update, escape(error))
-            return
+            raise Refusal(escape(error), alert=False, html=True) from None
         if not internal and ticket.assignee is not None:
             notify.to_person(session, desk, ticket.assignee.telegram_id,
                              reporter_buttons.REPORTER_SAID.format(

@@ -15,18 +15,22 @@ from handlers.renderers.cards import card_rows, card_text
 SENDER_KEY = "outbox_sender"
 
 
-def new_ticket(session: Session, desk: Desk, ticket: Ticket) -> None:
-    """The new ticket's card to its team's group, or to its people in private."""
+def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = None) -> None:
+    """The ticket's card to its team's group, or to its people in private.
+
+    A first card is enqueued once per chat (dedupe key); a card after a move to another
+    team (`note` says where it came from) is always posted.
+    """
     now = desk.clock.now()
     text, rows = card_text(ticket, desk.timezone), as_json(card_rows(ticket))
+    if note:
+        text = f"{note}\n\n{text}"
     recipients = new_ticket_recipients(session, ticket)
-    if recipients.group_chat_id is not None:
-        outbox.enqueue(session, now, recipients.group_chat_id, text, keyboard=rows,
-                       kind="card", ticket_id=ticket.id,
-                       dedupe_key=f"card:{ticket.id}:{recipients.group_chat_id}:new")
-    for chat_id in recipients.private_chat_ids:
+    chats = ([recipients.group_chat_id] if recipients.group_chat_id is not None else [])
+    for chat_id in chats + list(recipients.private_chat_ids):
+        key = None if note else f"card:{ticket.id}:{chat_id}:new"
         outbox.enqueue(session, now, chat_id, text, keyboard=rows, kind="card",
-                       ticket_id=ticket.id, dedupe_key=f"card:{ticket.id}:{chat_id}:new")
+                       ticket_id=ticket.id, dedupe_key=key)
 
 
 def to_person(session: Session, desk: Desk, telegram_id: int | None, text: str, *,

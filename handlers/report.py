@@ -12,6 +12,7 @@ from handlers.callbacks import markup, parse
 from handlers.common import desk_of, is_private, person_of, reply
 from handlers.flows import FlowStep, register_flow
 from handlers.media import attachment_of
+from handlers.refusals import Refusal, refusals
 from handlers.renderers import report as texts
 from handlers.renderers.common import PRIVATE_ONLY, escape
 from handlers.renderers.welcome import NOT_REGISTERED
@@ -55,6 +56,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await handler(update, context, callback.args)
 
 
+@refusals
 async def _choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE,
                            args: tuple[str, ...]) -> None:
     desk = desk_of(context)
@@ -62,8 +64,7 @@ async def _choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE,
         conversation = report_submit.open_step(session, update, ("category",))
         category = report_submit.category_by_code(session, args[0] if len(args) == 1 else "")
         if conversation is None or category is None:
-            await update.callback_query.answer(texts.STALE, show_alert=True)
-            return
+            raise Refusal(texts.STALE)
         data = conversation.data
         step = "summary" if data.get("editing") else "description"
         conversations.advance(session, desk.clock, conversation, step, category=category.code,
@@ -110,6 +111,7 @@ async def _too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
         length=len(text.strip()), limit=limit, head=escape(text.strip()[:1500])))
 
 
+@refusals
 async def _got_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A photo or document at any step: attach it (and a caption may be the description)."""
     desk = desk_of(context)
@@ -122,8 +124,8 @@ async def _got_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             count = add_file(data, attachment.kind, attachment.file_id, attachment.file_name,
                              limit)
         except DraftError:
-            await reply(update, texts.TOO_MANY_FILES.format(max_files=limit))
-            return
+            raise Refusal(texts.TOO_MANY_FILES.format(max_files=limit), alert=False,
+                          html=True) from None
         conversations.advance(session, desk.clock, conversation, conversation.step,
                               files=data["files"])
         step = conversation.step

@@ -18,6 +18,7 @@ from handlers import notify
 from handlers.callbacks import markup
 from handlers.common import desk_of, person_of, reply
 from handlers.deflection import deflection_articles, record_deflection
+from handlers.refusals import Refusal, refusals
 from handlers.renderers import report as texts
 
 ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, tuple[str, ...]], Awaitable[None]]
@@ -49,6 +50,7 @@ async def _stale(update: Update) -> None:
     await update.callback_query.answer(texts.STALE, show_alert=True)
 
 
+@refusals
 async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...],
                   step: str, key: str, allowed: tuple[str, ...]) -> str | None:
     """Store a button choice made at `step`; return the next step, or None if stale."""
@@ -56,8 +58,7 @@ async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tupl
     with desk.sessions.begin() as session:
         conversation = open_step(session, update, (step,))
         if conversation is None or len(args) != 1 or args[0] not in allowed:
-            await _stale(update)
-            return None
+            raise Refusal(texts.STALE)
         following = {"impact": "urgency", "urgency": "deflection"}[step]
         if conversation.data.get("editing"):
             following = "summary"
@@ -99,6 +100,7 @@ async def _offer_articles(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply(update, text, reply_markup=markup(rows))
 
 
+@refusals
 async def _solved(update: Update, context: ContextTypes.DEFAULT_TYPE,
                   args: tuple[str, ...]) -> None:
     desk = desk_of(context)
@@ -107,21 +109,20 @@ async def _solved(update: Update, context: ContextTypes.DEFAULT_TYPE,
         conversation = open_step(session, update, ("deflection",))
         if conversation is None or len(args) != 1 or person is None or not record_deflection(
                 context, session, args[0], person.id, conversation.data["description"]):
-            await _stale(update)
-            return
+            raise Refusal(texts.STALE)
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
     await update.callback_query.answer()
     await reply(update, texts.DEFLECTED)
 
 
+@refusals
 async def _need_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE,
                        args: tuple[str, ...]) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         conversation = open_step(session, update, ("deflection",))
         if conversation is None:
-            await _stale(update)
-            return
+            raise Refusal(texts.STALE)
         conversations.advance(session, desk.clock, conversation, "summary")
     await update.callback_query.answer()
     await show_summary(update, context)
@@ -140,6 +141,7 @@ async def show_summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(update, text, reply_markup=markup(texts.summary_rows(data["token"])))
 
 
+@refusals
 async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE,
                   args: tuple[str, ...]) -> None:
     """Make the ticket, exactly once however often the button is pressed."""
@@ -155,17 +157,16 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE,
                 tickets.Ticket.submission_key == args[0],
                 tickets.Ticket.reporter_id == person.id))
             text = texts.ALREADY_SUBMITTED.format(number=ticket.number) if ticket else texts.STALE
-            await query.answer(text, show_alert=True)
-            return
+            raise Refusal(text)
         try:
             report = to_report(conversation.data)
             origin = Origin(person.id, update.effective_chat.id, "private")
             ticket, created = tickets.submit(session, desk.sla, desk.timezone, person, report,
                                              args[0], origin, desk.clock.now())
-        except (DraftError, tickets.TicketError) as error:
-            await query.answer(str(error) if isinstance(error, tickets.TicketError)
-                               else texts.STALE, show_alert=True)
-            return
+        except tickets.TicketError as error:
+            raise Refusal(str(error)) from None
+        except DraftError:
+            raise Refusal(texts.STALE) from None
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
         if created:
             notify.new_ticket(session, desk, ticket)
@@ -176,17 +177,18 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE,
     notify.wake(context)
 
 
+@refusals
 async def _edit(update: Update, context: ContextTypes.DEFAULT_TYPE,
                 args: tuple[str, ...]) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         if open_step(session, update, ("summary",)) is None:
-            await _stale(update)
-            return
+            raise Refusal(texts.STALE)
     await update.callback_query.answer()
     await reply(update, texts.ASK_EDIT, reply_markup=markup(texts.edit_rows()))
 
 
+@refusals
 async def _fix(update: Update, context: ContextTypes.DEFAULT_TYPE,
                args: tuple[str, ...]) -> None:
     desk = desk_of(context)
@@ -194,8 +196,7 @@ async def _fix(update: Update, context: ContextTypes.DEFAULT_TYPE,
     with desk.sessions.begin() as session:
         conversation = open_step(session, update, ("summary",))
         if conversation is None or len(args) != 1 or args[0] not in targets:
-            await _stale(update)
-            return
+            raise Refusal(texts.STALE)
         conversations.advance(session, desk.clock, conversation, args[0], editing=True)
         categories = active_categories(session) if args[0] == "category" else []
     await update.callback_query.answer()
@@ -210,13 +211,13 @@ async def _fix(update: Update, context: ContextTypes.DEFAULT_TYPE,
     await reply(update, text, reply_markup=markup(rows) if rows else None)
 
 
+@refusals
 async def _abandon(update: Update, context: ContextTypes.DEFAULT_TYPE,
                    args: tuple[str, ...]) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         if open_step(session, update, None) is None:
-            await _stale(update)
-            return
+            raise Refusal(texts.STALE)
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
     await update.callback_query.answer()
     await reply(update, texts.CANCELLED)

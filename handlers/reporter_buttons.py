@@ -13,6 +13,7 @@ from handlers import notify
 from handlers.callbacks import markup, parse
 from handlers.common import desk_of, person_of, reply
 from handlers.flows import FlowStep, register_flow
+from handlers.refusals import Refusal, refusals
 from handlers.renderers import ticket_detail as texts
 from handlers.renderers.common import escape
 
@@ -29,6 +30,11 @@ TO_ASSIGNEE_REOPENED = "🔁 工单 {number} 被报修人重新打开：{reason}
 TO_ASSIGNEE_CONFIRMED = "✅ 工单 {number} 报修人已确认解决。"
 
 
+def resolved_rows(ticket: Ticket) -> list[list[tuple[str, str]]]:
+    """The reporter's 已解决 / 未解决 buttons under a resolution."""
+    return texts.reporter_rows(ticket, False)
+
+
 def reopen_allowed(desk: Desk, ticket: Ticket) -> bool:
     """A closed ticket may be reopened within the configured window of working days."""
     if ticket.status != CLOSED or ticket.closed_at is None:
@@ -39,6 +45,7 @@ def reopen_allowed(desk: Desk, ticket: Ticket) -> bool:
     return desk.clock.now() <= limit
 
 
+@refusals
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Decode the press, check it is the reporter's own ticket, then act."""
     query = update.callback_query
@@ -51,15 +58,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     with desk.sessions.begin() as session:
         ticket = session.get(Ticket, int(callback.args[0]))
         if ticket is None or ticket.reporter_id != person.id:
-            await query.answer(texts.NO_RIGHT, show_alert=True)
-            return
+            raise Refusal(texts.NO_RIGHT)
         origin = Origin(person.id, update.effective_chat.id, "private")
         try:
             text, rows = _act(session, desk, ticket, person, callback.action, callback.args,
                               origin, update)
         except (TransitionRefused, tickets.TicketError) as error:
-            await query.answer(str(error), show_alert=True)
-            return
+            raise Refusal(str(error)) from None
     await query.answer()
     await query.edit_message_reply_markup(None)
     await reply(update, text, reply_markup=markup(rows) if rows else None)
@@ -93,6 +98,7 @@ def _act(session, desk: Desk, ticket: Ticket, person, action: str, args: tuple[s
     raise tickets.TicketError(STALE)
 
 
+@refusals
 async def _reopen_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     desk, person = desk_of(context), person_of(update, context)
     chat_id = update.effective_chat.id
@@ -108,8 +114,7 @@ async def _reopen_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, tex
                                     desk.settings.tickets.reopen_window_working_days)
         except (TransitionRefused, tickets.TicketError) as error:
             conversations.end(session, chat_id, update.effective_user.id)
-            await reply(update, escape(error))
-            return
+            raise Refusal(escape(error), alert=False, html=True)
         conversations.end(session, chat_id, update.effective_user.id)
         if ticket.assignee is not None:
             notify.to_person(session, desk, ticket.assignee.telegram_id,

@@ -9,6 +9,7 @@ from bot import conversations
 from bot.people import DirectoryError, add_person, clean_name, clean_unit
 from handlers.common import desk_of, is_private, person_of, reply
 from handlers.flows import FlowStep, register_flow
+from handlers.renderers.common import escape
 from handlers.renderers.welcome import (
     ASK_NAME,
     ASK_UNIT,
@@ -17,7 +18,6 @@ from handlers.renderers.welcome import (
     REGISTRATION_CLOSED,
     welcome_known,
 )
-from handlers.renderers.common import escape
 
 FLOW = "register"
 

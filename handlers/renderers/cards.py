@@ -14,7 +14,7 @@ from handlers.renderers.report import local
 PREFIX = "tk"
 
 CARD = (
-    "🆕 <b>工单 {number}</b> · {priority}\n"
+    "{icon} <b>工单 {number}</b> · {priority}\n"
     "分类：{category}\n"
     "报修人：{reporter}（{unit}）\n"
     "影响：{impact} · {urgency}\n"
@@ -25,14 +25,25 @@ CARD = (
 )
 BUTTON_CLAIM = "认领"
 BUTTON_DETAILS = "详情"
+BUTTON_START = "处理中"
+BUTTON_PEND = "挂起"
+BUTTON_RESOLVE = "已解决"
+BUTTON_REASSIGN = "转派"
+HEADLINES = {
+    "new": "🆕", "assigned": "👷", "in_progress": "🔧", "pending": "⏸", "resolved": "✅",
+    "closed": "📁", "cancelled": "✖️",
+}
 
 
 def card_text(ticket: Ticket, tz: ZoneInfo) -> str:
     """The card's text: everything a technician needs to decide to claim."""
-    assignee = f"（处理人：{escape(ticket.assignee.name)}）" if ticket.assignee else ""
+    assignee = f"（由 {escape(ticket.assignee.name)} 认领）" if ticket.assignee else ""
+    if ticket.pending_reason and ticket.status == "pending":
+        assignee += f"\n挂起原因：{escape(ticket.pending_reason)}"
     files = f"\n附件：{len(ticket.attachments)} 个" if ticket.attachments else ""
     return CARD.format(
-        number=ticket.number, priority=PRIORITY_LABELS[ticket.priority],
+        icon=HEADLINES[ticket.status], number=ticket.number,
+        priority=PRIORITY_LABELS[ticket.priority],
         category=escape(ticket.category.name), reporter=escape(ticket.reporter.name),
         unit=escape(ticket.reporter_unit or "未填写"), impact=IMPACT_LABELS[ticket.impact],
         urgency=URGENCY_LABELS[ticket.urgency],
@@ -44,6 +55,16 @@ def card_text(ticket: Ticket, tz: ZoneInfo) -> str:
 
 
 def card_rows(ticket: Ticket) -> list[list[tuple[str, str]]]:
-    """A new ticket's buttons: claim it, or see the details."""
-    return [[(BUTTON_CLAIM, pack(PREFIX, "claim", ticket.id)),
-             (BUTTON_DETAILS, pack(PREFIX, "info", ticket.id))]]
+    """The buttons that fit the ticket's state: claim, then the assignee's next actions."""
+    details = (BUTTON_DETAILS, pack(PREFIX, "info", ticket.id))
+    if ticket.status == "new":
+        return [[(BUTTON_CLAIM, pack(PREFIX, "claim", ticket.id)), details]]
+    if ticket.status not in ("assigned", "in_progress", "pending"):
+        return [[details]]
+    first = []
+    if ticket.status in ("assigned", "pending"):
+        first.append((BUTTON_START, pack(PREFIX, "start", ticket.id)))
+    if ticket.status != "pending":
+        first.append((BUTTON_PEND, pack(PREFIX, "pend", ticket.id)))
+    first.append((BUTTON_RESOLVE, pack(PREFIX, "resolve", ticket.id)))
+    return [first, [(BUTTON_REASSIGN, pack(PREFIX, "move", ticket.id)), details]]

@@ -1,0 +1,122 @@
+"""`govdesk demo`: the Bot API emulator, the same bot as `govdesk run`, and the web chat page."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+
+from bot.clock import AdjustableClock
+from bot.config import ConfigError, load_settings
+from bot.desk import Desk, open_desk
+from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.personas import Persona
+from bot.sandbox.webchat import WebChat
+from bot.settings import Settings
+from handlers.renderers.welcome import role_labels
+
+logger = logging.getLogger(__name__)
+
+
+def demo_settings(data_dir: Path, emulator: BotApiEmulator) -> Settings:
+    """The demo desk's settings, pointed at the emulator."""
+    path = Path(str(resources.files("bot.sandbox").joinpath("demo.toml")))
+    settings = load_settings(path, environ={"GOVDESK_DATA_DIR": str(data_dir)})
+    telegram = replace(
+        settings.telegram,
+        token=emulator.token,
+        api_url=emulator.base_url,
+        file_api_url=emulator.base_file_url,
+        poll_timeout=10,
+    )
+    return replace(settings, telegram=telegram, database=replace(settings.database, url=""))
+
+
+def personas_of(settings: Settings) -> list[Persona]:
+    """A persona per configured person, with their private chat and their teams' groups."""
+    groups = {
+        team.code: (team.chat_id, f"群 · {team.name}")
+        for team in settings.teams
+        if team.chat_id is not None
+    }
+    personas = []
+    for person in settings.people:
+        label = role_labels(person.roles) + (f" · {person.unit}" if person.unit else "")
+        chats = [(person.telegram_id, f"私聊 · {settings.desk.name}")]
+        chats += [groups[code] for code in person.teams if code in groups]
+        personas.append(Persona(person.telegram_id, person.name, label, chats))
+    return personas
+
+
+def populate(emulator: BotApiEmulator, settings: Settings) -> None:
+    """Make the demo people and team groups known to the emulator."""
+    for person in settings.people:
+        emulator.add_user(person.telegram_id, person.name)
+    for team in settings.teams:
+        if team.chat_id is not None:
+            members = [p.telegram_id for p in settings.people if team.code in p.teams]
+            emulator.add_group(team.chat_id, team.name, members)
+
+
+async def _serve_demo(data_dir: Path, port: int) -> None:
+    from bot.app import build_application
+    from bot.serve import serve
+
+    clock = AdjustableClock()
+    emulator = BotApiEmulator(clock=clock)
+    await emulator.start()
+    settings = demo_settings(data_dir, emulator)
+    populate(emulator, settings)
+    desk: Desk = await asyncio.to_thread(open_desk, settings, clock)
+    application = build_application(desk)
+
+    async def on_clock_advanced() -> None:
+        await desk_tick(application)
+
+    webchat = WebChat(
+        emulator,
+        personas_of(settings),
+        clock,
+        on_clock_advanced,
+        port=port,
+        timezone=desk.timezone,
+        title=f"{settings.desk.name} · 沙盒",
+    )
+    await webchat.start()
+    print(
+        f"\n  沙盒已启动：在浏览器打开 {webchat.url}\n  数据目录：{data_dir}\n  按 Ctrl+C 退出。\n",
+        flush=True,
+    )
+    try:
+        await serve(application, poll_timeout=settings.telegram.poll_timeout)
+    finally:
+        await webchat.stop()
+        await emulator.stop()
+        desk.engine.dispose()
+
+
+async def desk_tick(application: object) -> None:
+    """After the clock moved: run what is due now (the scheduler's jobs, the outbox)."""
+    from handlers.notify import SENDER_KEY
+
+    sender = application.bot_data.get(SENDER_KEY)  # type: ignore[attr-defined]
+    if sender is not None:
+        sender.wake()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Run the sandbox until Ctrl+C."""
+    data_dir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="govdesk-demo-"))
+    try:
+        asyncio.run(_serve_demo(data_dir, args.port))
+    except ConfigError as error:
+        print(error)
+        return 2
+    except OSError as error:
+        print(f"无法启动沙盒：{error}（端口 {args.port} 被占用？可用 --port 0 选随机端口）")
+        return 1
+    return 0

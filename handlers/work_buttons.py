@@ -1,0 +1,125 @@
+"""Buttons on a ticket card: claim, start, pend, resolve, reassign, details.
+
+Each press: decode strictly, check the presser's role against the ticket, call the domain,
+tell the people concerned (through the outbox), and refresh the ticket's cards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot import work
+from bot.lifecycle import Origin, TransitionRefused
+from bot.models import Ticket
+from bot.people import PersonView
+from handlers import notify, work_flows
+from handlers.callbacks import parse
+from handlers.card_sync import refresh_cards
+from handlers.common import desk_of, person_of
+from handlers.my_tickets import send_detail
+from handlers.refusals import Refusal, refusals
+from handlers.renderers import work as texts
+
+Action = Callable[[Update, ContextTypes.DEFAULT_TYPE, PersonView, int, tuple[str, ...]],
+                  Awaitable[None]]
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Decode a card press, check who pressed it, and run the action."""
+    query = update.callback_query
+    callback = parse(query.data, texts.PREFIX)
+    action = ACTIONS.get(callback.action) if callback else None
+    if action is None or not callback.args or not callback.args[0].isdigit():
+        await query.answer(texts.STALE, show_alert=True)
+        return
+    person = person_of(update, context)
+    if person is None or not person.is_staff:
+        await query.answer(texts.NO_RIGHT, show_alert=True)
+        return
+    await action(update, context, person, int(callback.args[0]), callback.args[1:])
+
+
+def _origin(update: Update, person: PersonView) -> Origin:
+    chat = update.effective_chat
+    return Origin(person.id, chat.id, "group" if chat.id < 0 else "private")
+
+
+@refusals
+async def _claim(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
+                 ticket_id: int, args: tuple[str, ...]) -> None:
+    desk, query = desk_of(context), update.callback_query
+    with desk.sessions.begin() as session:
+        try:
+            ticket = work.claim(session, ticket_id, person, _origin(update, person),
+                                desk.clock.now())
+        except work.WorkRefused as error:
+            raise Refusal(str(error)) from None
+        except TransitionRefused as error:
+            raise Refusal(str(error))
+        notify.to_person(session, desk, ticket.reporter.telegram_id,
+                         texts.TO_REPORTER_CLAIMED.format(number=ticket.number,
+                                                          name=person.name),
+                         ticket=ticket, kind="status")
+        number = ticket.number
+    await query.answer(texts.CLAIMED_ALERT.format(number=number))
+    await refresh_cards(context, ticket_id)
+    notify.wake(context)
+
+
+@refusals
+async def _simple(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
+                  ticket_id: int, step: Callable[..., None], message: str | None) -> bool:
+    """Run a one-press domain step on a ticket; tell the reporter `message` if given."""
+    desk, query = desk_of(context), update.callback_query
+    with desk.sessions.begin() as session:
+        ticket = session.get(Ticket, ticket_id)
+        try:
+            if ticket is None:
+                raise work.WorkRefused(texts.STALE)
+            step(session, ticket, person, _origin(update, person), desk.clock.now())
+        except (work.WorkRefused, TransitionRefused) as error:
+            raise Refusal(str(error)) from None
+        if message:
+            notify.to_person(session, desk, ticket.reporter.telegram_id,
+                             message.format(number=ticket.number), ticket=ticket, kind="status")
+    await query.answer()
+    await refresh_cards(context, ticket_id)
+    notify.wake(context)
+    return True
+
+
+async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
+                 ticket_id: int, args: tuple[str, ...]) -> None:
+    def step(session, ticket, who, origin, now):
+        if ticket.status == "pending":
+            work.resume(session, ticket, who, origin, now)
+        else:
+            work.start(session, ticket, who, origin, now)
+
+    await _simple(update, context, person, ticket_id, step, texts.TO_REPORTER_STARTED)
+
+
+async def _details(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
+                   ticket_id: int, args: tuple[str, ...]) -> None:
+    desk = desk_of(context)
+    with desk.sessions.begin() as session:
+        ticket = session.get(Ticket, ticket_id)
+        number = ticket.number if ticket else ""
+    await update.callback_query.answer()
+    if number:
+        await send_detail(update, context, person, number)
+
+
+ACTIONS: dict[str, Action] = {
+    "claim": _claim, "start": _start, "info": _details,
+    **work_flows.ACTIONS,
+}
+
+
+def register(application: Application) -> None:
+    """Add the card buttons and the technicians' text steps."""
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^tk:"))
+    work_flows.register_flows()
