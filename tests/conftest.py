@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.desk import Desk
-from bot.settings import Settings
-from tests.support.databases import fresh_database_url
-from tests.support.factories import make_desk, make_settings
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as timedelta, no warning
+
+from bot.desk import Desk  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from tests.support.databases import fresh_database_url  # noqa: E402
+from tests.support.factories import make_desk, make_settings  # noqa: E402
 
 
 @pytest.fixture
