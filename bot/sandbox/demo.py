@@ -84,7 +84,7 @@ async def _serve_demo(data_dir: Path, port: int) -> None:
         on_clock_advanced,
         port=port,
         timezone=desk.timezone,
-        title=f"{settings.desk.name} · 沙盒",
+        title=settings.desk.name,
     )
     await webchat.start()
     print(

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.desk import Desk
+from bot.sandbox.demo import populate
 from bot.sandbox.emulator import BotApiEmulator
 
 Message = dict[str, Any]
@@ -80,17 +81,6 @@ def button_data(message: Message, label: str) -> str:
     raise AssertionError(f"no button {label!r} on message; buttons: {labels}")
 
 
-def populate(emulator: BotApiEmulator, desk: Desk) -> None:
-    """Make the desk's configured people and team groups known to the emulator."""
-    settings = desk.settings
-    for person in settings.people:
-        emulator.add_user(person.telegram_id, person.name)
-    for team in settings.teams:
-        if team.chat_id is not None:
-            members = [p.telegram_id for p in settings.people if team.code in p.teams]
-            emulator.add_group(team.chat_id, team.name, members)
-
-
 @asynccontextmanager
 async def running_bot(desk: Desk, emulator: BotApiEmulator | None = None
                       ) -> AsyncIterator[Chatter]:
@@ -102,7 +92,7 @@ async def running_bot(desk: Desk, emulator: BotApiEmulator | None = None
     if emulator is None:
         emulator = BotApiEmulator()
         await emulator.start()
-        populate(emulator, desk)
+        populate(emulator, desk.settings)
     telegram = replace(desk.settings.telegram, token=emulator.token, api_url=emulator.base_url,
                        file_api_url=emulator.base_file_url, poll_timeout=2)
     desk.settings = replace(desk.settings, telegram=telegram)
@@ -129,7 +119,7 @@ async def telegram(desk: Desk) -> AsyncIterator[BotApiEmulator]:
     """An emulator that outlives the bots started against it."""
     emulator = BotApiEmulator()
     await emulator.start()
-    populate(emulator, desk)
+    populate(emulator, desk.settings)
     try:
         yield emulator
     finally:

@@ -1,0 +1,126 @@
+"""`govdesk doctor`: check what a site needs, one ✓/✗ line each with what to do."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import db
+from bot.calendar import WorkingCalendar
+from bot.calendar_config import policy_from_settings
+from bot.clock import SystemClock
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: passed, failed, or a warning that does not fail the run."""
+
+    ok: bool
+    text: str
+    advice: str = ""
+    warning: bool = False
+
+    def line(self) -> str:
+        mark = "⚠" if self.warning else ("✓" if self.ok else "✗")
+        return f"{mark} {self.text}" + (f"\n    → {self.advice}" if self.advice else "")
+
+
+def check_config(settings: Settings) -> list[Check]:
+    return [Check(True, f"配置有效（{settings.source}）")]
+
+
+def check_database(settings: Settings) -> list[Check]:
+    try:
+        engine = db.make_engine(settings.database_url)
+        current = db.current_revision(engine)
+        engine.dispose()
+    except (SQLAlchemyError, OSError) as error:
+        return [Check(False, f"数据库无法连接：{str(error).splitlines()[0]}",
+                      "检查 [database] url / GOVDESK_DATABASE_URL 以及数据库服务是否启动")]
+    head = db.head_revision()
+    if current != head:
+        return [Check(False, f"数据库未迁移到最新版本（当前 {current or '空库'}，最新 {head}）",
+                      "运行 govdesk db upgrade（govdesk run 启动时也会自动迁移）")]
+    return [Check(True, f"数据库可连接，已是最新版本（{head}）")]
+
+
+def check_data_dir(settings: Settings) -> list[Check]:
+    directory = settings.desk.data_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        return [Check(False, f"数据目录 {directory} 不可写：{error}",
+                      "修改 [desk] data_dir / GOVDESK_DATA_DIR，或调整目录权限")]
+    return [Check(True, f"数据目录可写（{directory.resolve()}）")]
+
+
+def check_calendar(settings: Settings) -> list[Check]:
+    calendar = WorkingCalendar(policy_from_settings(settings.calendar, settings.desk.timezone))
+    year = SystemClock().now().year
+    checks = []
+    for coverage in calendar.covered_years((year, year + 1)):
+        if coverage.known:
+            source = "chinesecalendar" if coverage.source == "chinesecalendar" else "配置文件"
+            checks.append(Check(True, f"{coverage.year} 年节假日日历已知（来源：{source}）"))
+        else:
+            checks.append(Check(
+                coverage.year != year,
+                f"{coverage.year} 年节假日未知：将只按周末计算工作日，SLA 可能不准",
+                f"在配置 [calendar] 中填写国务院公布的 {coverage.year} 年 holidays 和 workdays，"
+                f"并把 {coverage.year} 加入 declared_years", warning=coverage.year != year))
+    return checks
+
+
+def check_teams(settings: Settings) -> list[Check]:
+    missing = [team.name for team in settings.teams if team.chat_id is None]
+    if not missing:
+        return [Check(True, "每个支持组都配置了 Telegram 群组")]
+    return [Check(True, f"支持组未配置群组：{'、'.join(missing)}（工单将私信值班人员和组长）",
+                  "在 [[teams]] 中填写 chat_id（群组 ID，负数）", warning=True)]
+
+
+def check_telegram(settings: Settings) -> list[Check]:
+    if not settings.telegram.token:
+        return [Check(False, "未设置 Telegram 机器人令牌",
+                      "在 [telegram] token 或 GOVDESK_TELEGRAM_TOKEN 中设置；无令牌可先用 govdesk demo")]
+    try:
+        me = asyncio.run(_get_me(settings))
+    except Exception as error:  # any failure to reach the Bot API is reported, not raised
+        return [Check(False, f"无法连接 Bot API：{error.__class__.__name__}: {error}",
+                      "检查令牌、网络，或 [telegram] api_url / GOVDESK_TELEGRAM_API_URL")]
+    return [Check(True, f"Bot API 可连接，机器人 @{me}")]
+
+
+async def _get_me(settings: Settings) -> str:
+    from telegram import Bot
+
+    kwargs = {}
+    if settings.telegram.api_url:
+        kwargs["base_url"] = settings.telegram.api_url
+    async with Bot(settings.telegram.token, **kwargs) as bot:
+        me = await asyncio.wait_for(bot.get_me(), 15)
+    return me.username
+
+
+CHECKS: tuple[Callable[[Settings], list[Check]], ...] = (
+    check_config, check_database, check_data_dir, check_calendar, check_teams, check_telegram,
+)
+
+
+def run_checks(settings: Settings, out: Callable[[str], None] = print) -> bool:
+    """Print every check; True when none failed (warnings do not fail)."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    results = [check for run in CHECKS for check in run(settings)]
+    for check in results:
+        out(check.line())
+    failed = [check for check in results if not check.ok]
+    out("\n全部检查通过。" if not failed else f"\n{len(failed)} 项检查未通过。")
+    return not failed
