@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, tzinfo
 
 from sqlalchemy import update
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import TicketCounter
 
-NUMBER_PATTERN = re.compile(r"^\s*[#＃]?\s*(\d{4})\s*[-－—_ ]?\s*(\d{4,6})\s*$")
+NUMBER_PATTERN = re.compile(r"^\s*#?\s*([0-9]{4})\s*[-—_ ]?\s*([0-9]{4,6})\s*$")
 
 
 def next_number(session: Session, now: datetime, tz: tzinfo) -> str:
@@ -33,8 +34,8 @@ def next_number(session: Session, now: datetime, tz: tzinfo) -> str:
 
 
 def normalise_number(text: str) -> str | None:
-    """'2611-0042', '26110042', '#2611 0042' -> '2611-0042'; None if it is not a number."""
-    match = NUMBER_PATTERN.match(text or "")
+    """'2611-0042', '26110042', '#2611 0042', full-width digits -> '2611-0042'; else None."""
+    match = NUMBER_PATTERN.match(unicodedata.normalize("NFKC", text or ""))
     if match is None:
         return None
     return f"{match.group(1)}-{int(match.group(2)):04d}"

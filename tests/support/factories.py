@@ -96,3 +96,29 @@ def make_settings(tmp_path: Path, database_url: str, extra_toml: str = "",
 def make_desk(settings: Settings, start: datetime = DESK_START) -> Desk:
     """A migrated desk on a frozen clock."""
     return open_desk(settings, AdjustableClock(start, frozen=True))
+
+
+def person(desk: Desk, telegram_id: int):
+    """A registered person's view, by Telegram id."""
+    from bot.people import find_by_telegram_id, view_of
+
+    with desk.sessions.begin() as session:
+        return view_of(find_by_telegram_id(session, telegram_id))
+
+
+def make_ticket(desk: Desk, *, reporter: int = 1001, category: str = "network",
+                impact: str = "department", urgency: str = "work_affected",
+                description: str = "三楼无法上网", key: str | None = None) -> int:
+    """Submit a ticket as `reporter` and return its id."""
+    import uuid
+
+    from bot import tickets
+    from bot.lifecycle import Origin
+
+    view = person(desk, reporter)
+    report = tickets.Report(category, description, impact, urgency)
+    with desk.sessions.begin() as session:
+        ticket, _ = tickets.submit(session, desk.sla, desk.timezone, view, report,
+                                   key or uuid.uuid4().hex, Origin(view.id, reporter, "test"),
+                                   desk.clock.now())
+        return ticket.id
