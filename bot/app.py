@@ -9,19 +9,28 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.desk import Desk
-from handlers import errors, flows, help, my_tickets, report, start
-from handlers.notify import SENDER_KEY
-from schedules.outbox_sender import OutboxSender
+from handlers import (
+    errors,
+    flows,
+    help,
+    knowledge_ask,
+    my_tickets,
+    report,
+    start,
+    work_buttons,
+)
 from handlers.common import DESK_KEY
+from handlers.notify import SENDER_KEY
 from handlers.ordering import PerChatUpdateProcessor
 from handlers.renderers.welcome import commands_for
+from schedules.outbox_sender import OutboxSender
 
 logger = logging.getLogger(__name__)
 
 # Handler modules in registration order. Within group 0 the first match wins, so the
 # command handlers come before anything that looks at plain messages; the private-message
 # router sits in group 1 and the unknown-command answer in group 2 (see each register()).
-HANDLER_MODULES = (start, help, report, my_tickets, flows, errors)
+HANDLER_MODULES = (start, help, report, my_tickets, work_buttons, knowledge_ask, flows, errors)
 
 
 def build_application(desk: Desk) -> Application:

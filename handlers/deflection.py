@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy.orm import Session
 from telegram.ext import ContextTypes
 
 from handlers.callbacks import pack
 from handlers.common import desk_of
+from handlers.knowledge_refs import article_by_id, article_ids
 from handlers.renderers import report as texts
 from handlers.renderers.common import trim
 from handlers.renderers.knowledge_hits import hits_text
 from knowledge.errors import KnowledgeError
 
-logger = logging.getLogger(__name__)
 Rows = list[list[tuple[str, str]]]
 
 
@@ -25,28 +23,27 @@ def deflection_articles(context: ContextTypes.DEFAULT_TYPE, session: Session,
     if knowledge is None:
         return None
     hits = knowledge.matching_articles(session, description, limit=3)
+    ids = article_ids(session, [hit.key for hit in hits])
+    hits = [hit for hit in hits if hit.key in ids]
     if not hits:
         return None
-    rows: Rows = []
-    for index, hit in enumerate(hits, start=1):
-        try:
-            rows.append([(f"📄 {index}. {trim(hit.title, 24)}", pack("kb", "view", hit.key)),
-                         (f"✅ {index} 解决了我的问题", pack(texts.PREFIX, "solved", hit.key))])
-        except ValueError:  # a key that cannot travel in callback data
-            logger.warning("article key %r cannot be used in a button", hit.key)
+    rows: Rows = [[(f"📄 {index}. {trim(hit.title, 20)}", pack("kb", "view", ids[hit.key], 0)),
+                   (f"✅ {index} 解决了我的问题", pack(texts.PREFIX, "solved", ids[hit.key]))]
+                  for index, hit in enumerate(hits, start=1)]
     rows.append([(texts.BUTTON_NEED_TICKET, pack(texts.PREFIX, "need"))])
     return texts.DEFLECTION.format(articles=hits_text(hits)), rows
 
 
-def record_deflection(context: ContextTypes.DEFAULT_TYPE, session: Session, key: str,
+def record_deflection(context: ContextTypes.DEFAULT_TYPE, session: Session, article_ref: str,
                       person_id: int, description: str) -> bool:
-    """Count the report as solved by article `key`; False for a key that is no article."""
+    """Count the report as solved by the article; False for anything that is no article."""
     knowledge = desk_of(context).knowledge
-    if knowledge is None:
+    article = article_by_id(session, int(article_ref)) if article_ref.isdigit() else None
+    if knowledge is None or article is None or article.status != "published":
         return False
     try:
         with session.begin_nested():
-            knowledge.record_deflection(session, key, person_id, description)
+            knowledge.record_deflection(session, article.key, person_id, description)
     except KnowledgeError:
         return False
     return True
