@@ -13,7 +13,9 @@ from handlers import (
     errors,
     flows,
     help,
+    knowledge_admin,
     knowledge_ask,
+    knowledge_review,
     my_tickets,
     report,
     start,
@@ -30,7 +32,8 @@ logger = logging.getLogger(__name__)
 # Handler modules in registration order. Within group 0 the first match wins, so the
 # command handlers come before anything that looks at plain messages; the private-message
 # router sits in group 1 and the unknown-command answer in group 2 (see each register()).
-HANDLER_MODULES = (start, help, report, my_tickets, work_buttons, knowledge_ask, flows, errors)
+HANDLER_MODULES = (start, help, report, my_tickets, work_buttons, knowledge_ask,
+                   knowledge_admin, knowledge_review, flows, errors)
 
 
 def build_application(desk: Desk) -> Application:
