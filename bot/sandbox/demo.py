@@ -6,9 +6,13 @@ import argparse
 import asyncio
 import logging
 import tempfile
-from dataclasses import replace
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+
+from telegram.ext import Application
 
 from bot.clock import AdjustableClock
 from bot.config import ConfigError, load_settings
@@ -62,41 +66,54 @@ def populate(emulator: BotApiEmulator, settings: Settings) -> None:
             emulator.add_group(team.chat_id, team.name, members)
 
 
-async def _serve_demo(data_dir: Path, port: int) -> None:
-    from bot.app import build_application
-    from bot.serve import serve
+@dataclass
+class Sandbox:
+    """A running sandbox: the emulator, the desk, the bot and the web chat page."""
 
-    clock = AdjustableClock()
+    emulator: BotApiEmulator
+    desk: Desk
+    application: Application
+    webchat: WebChat
+
+
+@asynccontextmanager
+async def sandbox(data_dir: Path, port: int = 0, clock: AdjustableClock | None = None,
+                  poll: bool = False) -> AsyncIterator[Sandbox]:
+    """Start emulator, desk and web chat; with `poll`, also run the bot until exit."""
+    from bot.app import build_application
+
+    clock = clock or AdjustableClock()
     emulator = BotApiEmulator(clock=clock)
     await emulator.start()
-    settings = demo_settings(data_dir, emulator)
-    populate(emulator, settings)
-    desk: Desk = await asyncio.to_thread(open_desk, settings, clock)
-    application = build_application(desk)
-
-    async def on_clock_advanced() -> None:
-        await desk_tick(application)
-
-    webchat = WebChat(
-        emulator,
-        personas_of(settings),
-        clock,
-        on_clock_advanced,
-        port=port,
-        timezone=desk.timezone,
-        title=settings.desk.name,
-    )
-    await webchat.start()
-    print(
-        f"\n  沙盒已启动：在浏览器打开 {webchat.url}\n  数据目录：{data_dir}\n  按 Ctrl+C 退出。\n",
-        flush=True,
-    )
     try:
-        await serve(application, poll_timeout=settings.telegram.poll_timeout)
+        settings = demo_settings(data_dir, emulator)
+        populate(emulator, settings)
+        desk: Desk = await asyncio.to_thread(open_desk, settings, clock)
+        application = build_application(desk)
+
+        async def on_clock_advanced() -> None:
+            await desk_tick(application)
+
+        webchat = WebChat(emulator, personas_of(settings), clock, on_clock_advanced, port=port,
+                          timezone=desk.timezone, title=settings.desk.name)
+        await webchat.start()
+        try:
+            yield Sandbox(emulator, desk, application, webchat)
+        finally:
+            await webchat.stop()
+            desk.engine.dispose()
     finally:
-        await webchat.stop()
         await emulator.stop()
-        desk.engine.dispose()
+
+
+async def _serve_demo(data_dir: Path, port: int) -> None:
+    from bot.serve import serve
+
+    async with sandbox(data_dir, port) as running:
+        print(f"\n  沙盒已启动：在浏览器打开 {running.webchat.url}\n  数据目录：{data_dir}\n"
+              "  按 Ctrl+C 退出。\n", flush=True)
+        await serve(running.application,
+                    poll_timeout=running.desk.settings.telegram.poll_timeout)
 
 
 async def desk_tick(application: object) -> None:

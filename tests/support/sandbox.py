@@ -98,20 +98,27 @@ async def running_bot(desk: Desk, emulator: BotApiEmulator | None = None
     desk.settings = replace(desk.settings, telegram=telegram)
     application = build_application(desk)
     try:
-        async with application:
-            await application.post_init(application)
-            await application.updater.start_polling(poll_interval=0.0, timeout=2,
-                                                    allowed_updates=Update.ALL_TYPES)
-            await application.start()
-            try:
-                yield Chatter(emulator, application)
-            finally:
-                await application.updater.stop()
-                await application.stop()
-                await application.post_stop(application)
+        async with polling(application):
+            yield Chatter(emulator, application)
     finally:
         if own:
             await emulator.stop()
+
+
+@asynccontextmanager
+async def polling(application: Application) -> AsyncIterator[Application]:
+    """Run an application's long polling and background services, as `govdesk run` does."""
+    async with application:
+        await application.post_init(application)
+        await application.updater.start_polling(poll_interval=0.0, timeout=2,
+                                                allowed_updates=Update.ALL_TYPES)
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.post_stop(application)
 
 
 @asynccontextmanager
