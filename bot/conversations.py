@@ -14,7 +14,8 @@ from bot.models import Conversation
 def current(session: Session, chat_id: int, user_id: int) -> Conversation | None:
     """The conversation this person has open in this chat, if any."""
     return session.scalar(
-        select(Conversation).where(Conversation.chat_id == chat_id, Conversation.user_id == user_id)
+        select(Conversation).where(Conversation.chat_id == chat_id,
+                                   Conversation.user_id == user_id)
     )
 
 
@@ -44,6 +45,7 @@ def advance(session: Session, clock: Clock, conversation: Conversation, step: st
 def end(session: Session, chat_id: int, user_id: int) -> bool:
     """Close the open conversation; True if there was one."""
     result = session.execute(
-        delete(Conversation).where(Conversation.chat_id == chat_id, Conversation.user_id == user_id)
+        delete(Conversation).where(Conversation.chat_id == chat_id,
+                                   Conversation.user_id == user_id)
     )
     return bool(result.rowcount)

@@ -90,7 +90,8 @@ def check_teams(settings: Settings) -> list[Check]:
 def check_telegram(settings: Settings) -> list[Check]:
     if not settings.telegram.token:
         return [Check(False, "未设置 Telegram 机器人令牌",
-                      "在 [telegram] token 或 GOVDESK_TELEGRAM_TOKEN 中设置；无令牌可先用 govdesk demo")]
+                      "在 [telegram] token 或 GOVDESK_TELEGRAM_TOKEN 中设置；"
+                      "无令牌可先用 govdesk demo")]
     try:
         me = asyncio.run(_get_me(settings))
     except Exception as error:  # any failure to reach the Bot API is reported, not raised

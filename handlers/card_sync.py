@@ -1,55 +1,176 @@
-"""Keep every card of a ticket showing its current state; post a new one if editing fails."""
+"""Keep every card of a ticket showing its current state; post a new one if editing fails.
+
+Editing cards is slow (Telegram allows about 20 messages a minute per group), so a button
+press never waits for it: the handler answers the press, then asks the CardRefresher, a
+background task, to bring the ticket's cards up to date. Requests for the same ticket are
+coalesced, and a ticket whose cards already show its current state is not edited again.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
+from typing import Any
 
+from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import message_links, outbox
+from bot.desk import Desk
 from bot.models import Ticket
 from handlers.callbacks import as_json, markup
-from handlers.common import desk_of
+from handlers.common import DESK_KEY
 from handlers.renderers.cards import card_rows, card_text
 
 logger = logging.getLogger(__name__)
 
+SENDER_KEY = "outbox_sender"  # handlers.notify.SENDER_KEY (notify imports this module)
+REFRESHER_KEY = "card_refresher"
+_REMEMBERED = 5000  # tickets whose last shown state we remember
+_PARALLEL = 8
+
+
+def _signature(ticket: Ticket) -> tuple[Any, ...]:
+    return (ticket.status, ticket.assignee_id, ticket.team_id, ticket.pending_reason,
+            ticket.updated_at)
+
+
+class CardRefresher:
+    """A background task that edits tickets' cards after their state changed."""
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        self._dirty: OrderedDict[int, None] = OrderedDict()
+        self._busy: set[int] = set()
+        self._shown: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+
+    def request(self, ticket_id: int) -> None:
+        """Bring this ticket's cards up to date soon."""
+        self._dirty[ticket_id] = None
+        self._idle.clear()
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="card-refresher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self._dirty:
+            logger.info("%d tickets' cards left to refresh at shutdown", len(self._dirty))
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every requested refresh is done (tests, benchmarks)."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    async def _run(self) -> None:
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._dirty or running:
+                    ready = [t for t in self._dirty if t not in self._busy]
+                    for ticket_id in ready[: max(_PARALLEL - len(running), 0)]:
+                        del self._dirty[ticket_id]
+                        self._busy.add(ticket_id)
+                        running.add(asyncio.create_task(self._one(ticket_id)))
+                    if not running:
+                        break
+                    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    running -= done
+                if not self._dirty:
+                    self._idle.set()
+        finally:
+            for task in running:
+                task.cancel()
+
+    async def _one(self, ticket_id: int) -> None:
+        try:
+            await _refresh(self.application, ticket_id, self._shown)
+        except Exception:  # a card that cannot be refreshed must not stop the others
+            logger.exception("refreshing the cards of ticket %s failed", ticket_id)
+        finally:
+            self._busy.discard(ticket_id)
+            while len(self._shown) > _REMEMBERED:
+                self._shown.popitem(last=False)
+
+
+def request_refresh(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> None:
+    """Ask for the ticket's cards to be refreshed; never waits (safe inside a transaction)."""
+    refresher = context.application.bot_data.get(REFRESHER_KEY)
+    if refresher is not None:
+        refresher.request(ticket_id)
+    else:
+        context.application.create_task(_refresh(context.application, ticket_id, OrderedDict()))
+
 
 async def refresh_cards(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> None:
+    """Refresh the ticket's cards in the background (kept async for its callers)."""
+    request_refresh(context, ticket_id)
+
+
+def shows_stale_card(message: Message | None, ticket: Ticket | None) -> bool:
+    """True if `message` is a card of `ticket` whose buttons no longer fit its state."""
+    if message is None or ticket is None or message.reply_markup is None:
+        return False
+    shown = {b.callback_data for row in message.reply_markup.inline_keyboard for b in row}
+    if f"tk:info:{ticket.id}" not in shown:
+        return False
+    return shown != {data for row in card_rows(ticket) for _, data in row}
+
+
+async def _refresh(application: Application, ticket_id: int,
+                   shown: OrderedDict[int, tuple[Any, ...]]) -> None:
     """Edit the ticket's cards in place; a card that cannot be edited is posted anew."""
-    desk = desk_of(context)
+    desk: Desk = application.bot_data[DESK_KEY]
+    bot = application.bot
     with desk.sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            return
+        signature = _signature(ticket)
+        if shown.get(ticket_id) == signature:
+            return
         links = [(link.chat_id, link.message_id)
                  for link in message_links.messages_of(session, ticket_id, "card")]
         text, rows = card_text(ticket, desk.timezone), card_rows(ticket)
-    failed = []
+    failed: list[tuple[int, int]] = []
     for chat_id, message_id in links:
         try:
-            await context.bot.edit_message_text(text, chat_id, message_id,
-                                                parse_mode=ParseMode.HTML,
-                                                reply_markup=markup(rows))
+            await bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                        reply_markup=markup(rows))
         except BadRequest as error:
             if "not modified" not in str(error).lower():
-                failed.append(chat_id)
+                failed.append((chat_id, message_id))
         except (Forbidden, TelegramError):
             logger.warning("card %s/%s of ticket %s not edited", chat_id, message_id, ticket_id,
                            exc_info=True)
-            failed.append(chat_id)
+            failed.append((chat_id, message_id))
+    shown[ticket_id] = signature
+    shown.move_to_end(ticket_id)
     if failed:
-        _repost(context, ticket_id, text, rows, failed)
+        _repost(desk, ticket_id, text, rows, failed)
+        sender = application.bot_data.get(SENDER_KEY)
+        if sender is not None:
+            sender.wake()
 
 
-def _repost(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str, rows,
-            failed: list[int]) -> None:
+def _repost(desk: Desk, ticket_id: int, text: str, rows: list,
+            failed: list[tuple[int, int]]) -> None:
     """Post a fresh card where the old one could not be edited (deleted, too old …)."""
-    desk = desk_of(context)
     with desk.sessions.begin() as session:
-        for chat_id in set(failed):
+        for chat_id, message_id in failed:
+            message_links.relabel(session, chat_id, message_id, "lost_card")
+        for chat_id in dict.fromkeys(chat for chat, _ in failed):
             outbox.enqueue(session, desk.clock.now(), chat_id, text, keyboard=as_json(rows),
                            kind="card", ticket_id=ticket_id)
-    sender = context.application.bot_data.get("outbox_sender")
-    if sender is not None:
-        sender.wake()

@@ -14,7 +14,8 @@ from knowledge.errors import KnowledgeError
 logger = logging.getLogger(__name__)
 
 DRAFT_TITLE = "{category}：{summary}"
-DRAFT_BODY = "## 问题现象\n\n{description}\n\n## 解决方法\n\n{resolution}\n\n（来源：工单 {number}）\n"
+DRAFT_BODY = ("## 问题现象\n\n{description}\n\n## 解决方法\n\n{resolution}\n\n"
+              "（来源：工单 {number}）\n")
 
 
 def draft_from_ticket(context: ContextTypes.DEFAULT_TYPE, ticket_id: int,

@@ -113,15 +113,19 @@ async def _reopen_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, tex
                                     desk.calendar,
                                     desk.settings.tickets.reopen_window_working_days)
         except (TransitionRefused, tickets.TicketError) as error:
-            conversations.end(session, chat_id, update.effective_user.id)
-            raise Refusal(escape(error), alert=False, html=True)
+            refusal = escape(error)  # the conversation ends either way
+        else:
+            refusal = None
         conversations.end(session, chat_id, update.effective_user.id)
-        if ticket.assignee is not None:
+        if refusal is None and ticket.assignee is not None:
             notify.to_person(session, desk, ticket.assignee.telegram_id,
                              TO_ASSIGNEE_REOPENED.format(number=ticket.number,
                                                          reason=escape(text.strip()[:500])),
                              ticket=ticket)
-        number = ticket.number
+        number = ticket.number if ticket else ""
+    if refusal is not None:
+        await reply(update, refusal)
+        return
     notify.wake(context)
     await reply(update, REOPENED.format(number=number))
 

@@ -58,7 +58,7 @@ async def _claim(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Per
         except work.WorkRefused as error:
             raise Refusal(str(error)) from None
         except TransitionRefused as error:
-            raise Refusal(str(error))
+            raise Refusal(str(error)) from None
         notify.to_person(session, desk, ticket.reporter.telegram_id,
                          texts.TO_REPORTER_CLAIMED.format(number=ticket.number,
                                                           name=person.name),

@@ -141,7 +141,7 @@ async def _resolution_text(update: Update, context: ContextTypes.DEFAULT_TYPE,
     desk = desk_of(context)
     text = text.strip()
     if not text or len(text) > work.MAX_RESOLUTION_CHARS:
-        await reply(update, f"解决方案不能为空，且不超过 {work.MAX_RESOLUTION_CHARS} 字，请重新输入。")
+        await reply(update, texts.RESOLUTION_BAD.format(limit=work.MAX_RESOLUTION_CHARS))
         return
     with desk.sessions.begin() as session:
         conversation = conversations.current(session, update.effective_chat.id,

@@ -15,7 +15,7 @@ MAX_BODY = 3800
 MAX_TAGS = 10
 
 NO_ROLE = "无权操作：此命令仅限知识管理员使用。"
-ASK_TITLE = "<b>新建文章 · 第 1 步</b>\n请输入文章标题（≤{max} 字；发送 /cancel 放弃）：".format(max=MAX_TITLE)
+ASK_TITLE = f"<b>新建文章 · 第 1 步</b>\n请输入文章标题（≤{MAX_TITLE} 字；发送 /cancel 放弃）："
 ASK_BODY = ("<b>第 2 步</b>\n请输入正文（支持 Markdown：# 标题、**加粗**、`代码`、列表；"
             f"≤{MAX_BODY} 字）：")
 ASK_TAGS = "<b>第 3 步</b>\n请输入标签，用逗号或空格分隔（例如：VPN, 远程办公）；没有请发送“无”："
@@ -36,13 +36,15 @@ PENDING_ITEM = "📝 <b>{title}</b>\n编号：{key} · 状态：{status} · 更�
 ASK_REJECT_COMMENT = "请输入退回《{title}》的意见（将转告作者；发送 /cancel 放弃）："
 APPROVED = "已发布文章 {key}《{title}》。"
 REJECTED = "已退回文章 {key}，意见已转告作者。"
-TO_AUTHOR_REJECTED = "📝 您的知识库文章《{title}》（{key}）被退回修改：\n{comment}\n\n修改：/kb_edit {key}"
+TO_AUTHOR_REJECTED = ("📝 您的知识库文章《{title}》（{key}）被退回修改：\n{comment}\n\n"
+                      "修改：/kb_edit {key}")
 TO_AUTHOR_APPROVED = "🎉 您的知识库文章《{title}》（{key}）已审核通过并发布。"
 CONFIRM_RETIRE = "确定下线文章 {key}《{title}》吗？下线后用户将搜索不到它。"
 RETIRED = "文章 {key} 已下线。"
 NO_GAPS = "目前没有知识缺口：所有问题都找到了文章，也没有“没帮助”的反馈。"
 GAPS_HEADER = "<b>知识缺口</b>（按次数和最近时间排序）\n"
-GAP_LINE = "{index}. {question}\n   共 {count} 次（无结果 {no_result}，没帮助 {unhelpful}） · 最近 {last}"
+GAP_LINE = ("{index}. {question}\n   共 {count} 次（无结果 {no_result}，没帮助 {unhelpful}）"
+            " · 最近 {last}")
 STALE = "该按钮已失效。"
 
 FIELDS = {"title": "标题", "body": "正文", "tags": "标签"}

@@ -15,8 +15,10 @@ ASK_PEND_REASON = "挂起工单 {number} 的原因："
 ASK_PEND_TYPED = "请在私聊中输入工单 {number} 的挂起原因（发送 /cancel 放弃）："
 ASK_RESOLUTION = ("请输入工单 {number} 的<b>解决方案</b>（做了什么、结果如何；"
                   "发送 /cancel 放弃）：")
+RESOLUTION_BAD = "解决方案不能为空，且不超过 {limit} 字，请重新输入。"
 ASK_EFFORT = "请输入本工单花费的<b>工作量</b>（分钟），例如：30 或 1.5小时"
-ASK_KB_DRAFT = "工单 {number} 已标记为已解决。是否把这次的解决方法转为知识库草稿，交知识管理员审核？"
+ASK_KB_DRAFT = ("工单 {number} 已标记为已解决。"
+                "是否把这次的解决方法转为知识库草稿，交知识管理员审核？")
 KB_DRAFT_DONE = "已生成知识库草稿 {key}，等待知识管理员审核。"
 KB_DRAFT_SKIPPED = "好的，不生成草稿。"
 ASK_REASSIGN = "把工单 {number} 转派给："

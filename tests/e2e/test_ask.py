@@ -6,7 +6,8 @@ from bot.desk import Desk
 from tests.support.sandbox import running_bot
 
 REPORTER, MANAGER = 1001, 4001
-VPN_BODY = "## 现象\n\nVPN 客户端提示连接超时。\n\n## 解决方法\n\n1. 检查网络\n2. 重新登录 **VPN** 客户端\n"
+VPN_BODY = ("## 现象\n\nVPN 客户端提示连接超时。\n\n## 解决方法\n\n"
+            "1. 检查网络\n2. 重新登录 **VPN** 客户端\n")
 
 
 def publish(desk: Desk, title: str, body: str, tags: list[str]) -> str:

@@ -22,7 +22,8 @@ REPORTER, TECH, INFRA_GROUP = 1101, 2001, -1001001
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                       reason=f"needs Debian's chromium at {CHROMIUM}"),
 ]
 
 

@@ -1,7 +1,7 @@
 """core: people, roles, teams, categories, conversations
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 """
 
 from __future__ import annotations
