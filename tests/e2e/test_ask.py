@@ -20,6 +20,15 @@ def publish(desk: Desk, title: str, body: str, tags: list[str]) -> str:
     return key
 
 
+def hit_number(answer: dict, title: str) -> int:
+    """The position of the article titled `title` in an answer's list of hits."""
+    for line in answer["text"].splitlines():
+        number, _, rest = line.partition(". ")
+        if number.isdigit() and rest.strip() == title:
+            return int(number)
+    raise AssertionError(f"{title!r} not among the hits: {answer['text']}")
+
+
 def draft(desk: Desk, title: str, body: str) -> str:
     with desk.sessions.begin() as session:
         return desk.knowledge.create_draft(session, title=title, body=body, tags=[],
@@ -30,10 +39,11 @@ async def test_a_question_gets_articles_and_feedback_counts(desk: Desk) -> None:
     key = publish(desk, "VPN 连接不上怎么办", VPN_BODY, ["VPN", "远程办公"])
     async with running_bot(desk) as chat:
         answer = await chat.say(REPORTER, "vpn连不上了怎么办")
-        assert "VPN 连接不上怎么办" in answer["text"]
-        _, article = await chat.press(REPORTER, answer, "📄 1.")
+        number = hit_number(answer, "VPN 连接不上怎么办")
+        _, article = await chat.press(REPORTER, answer, f"📄 {number}.")
         assert "重新登录 VPN 客户端" in article["text"]
-        feedback, _ = await chat.press(REPORTER, answer, "👎", wait_reply=False)
+        data = answer["reply_markup"]["inline_keyboard"][number - 1][2]["callback_data"]
+        feedback = await chat.press_data(REPORTER, REPORTER, answer["message_id"], data)
         assert "感谢反馈" in feedback["text"]
     with desk.sessions.begin() as session:
         stored = desk.knowledge.get(session, key)
@@ -44,7 +54,7 @@ async def test_a_question_gets_articles_and_feedback_counts(desk: Desk) -> None:
 
 async def test_nothing_found_offers_a_report(desk: Desk) -> None:
     async with running_bot(desk) as chat:
-        answer = await chat.say(REPORTER, "量子纠缠打印机的驱动在哪里下载")
+        answer = await chat.say(REPORTER, "火星基地氧气循环泵")
         assert "没有找到" in answer["text"]
         _, step = await chat.press(REPORTER, answer, "🛠 我要报修")
         assert "服务分类" in step["text"]
@@ -62,8 +72,9 @@ async def test_long_articles_come_in_pages(desk: Desk) -> None:
     body = "\n\n".join(f"第 {i} 段：" + "检查网线连接并重启交换机。" * 20 for i in range(40))
     publish(desk, "网络故障排查大全", body, ["网络"])
     async with running_bot(desk) as chat:
-        answer = await chat.say(REPORTER, "网络故障排查")
-        _, article = await chat.press(REPORTER, answer, "📄 1.")
+        answer = await chat.say(REPORTER, "网络故障排查大全")
+        number = hit_number(answer, "网络故障排查大全")
+        _, article = await chat.press(REPORTER, answer, f"📄 {number}.")
         assert "（第 1/" in article["text"] and len(article["text"]) <= 4096
         version = chat.emulator.chat_version(REPORTER)
         await chat.press(REPORTER, article, "下一页", wait_reply=False)
