@@ -9,31 +9,40 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.desk import Desk
+from bot.telegram_http import AiohttpRequest
 from handlers import (
+    duty,
     errors,
+    escalation,
     flows,
     help,
     knowledge_admin,
     knowledge_ask,
     knowledge_review,
     my_tickets,
+    queues,
+    relay,
     report,
     start,
     work_buttons,
 )
+from handlers.card_sync import REFRESHER_KEY, CardRefresher
 from handlers.common import DESK_KEY
 from handlers.notify import SENDER_KEY
 from handlers.ordering import PerChatUpdateProcessor
 from handlers.renderers.welcome import commands_for
 from schedules.outbox_sender import OutboxSender
+from schedules.scheduler import start_scheduler, stop_scheduler
 
 logger = logging.getLogger(__name__)
 
 # Handler modules in registration order. Within group 0 the first match wins, so the
 # command handlers come before anything that looks at plain messages; the private-message
 # router sits in group 1 and the unknown-command answer in group 2 (see each register()).
-HANDLER_MODULES = (start, help, report, my_tickets, work_buttons, knowledge_ask,
-                   knowledge_admin, knowledge_review, flows, errors)
+# relay's reply handler is the only group-0 handler for plain text: a reply to a ticket's
+# message is relayed and stops there; any other text goes on to the router in group 1.
+HANDLER_MODULES = (start, help, report, my_tickets, work_buttons, escalation, queues, duty,
+                   relay, knowledge_ask, knowledge_admin, knowledge_review, flows, errors)
 
 
 def build_application(desk: Desk) -> Application:
@@ -46,6 +55,9 @@ def build_application(desk: Desk) -> Application:
         builder = builder.base_url(telegram.api_url)
         builder = builder.base_file_url(telegram.file_api_url or _file_url(telegram.api_url))
     builder = builder.get_updates_read_timeout(telegram.poll_timeout + 10)
+    # after the getUpdates settings (PTB refuses them once a request is set); getUpdates
+    # keeps PTB's httpx transport, every other call goes through aiohttp (bot.telegram_http)
+    builder = builder.request(AiohttpRequest())
     builder = builder.concurrent_updates(PerChatUpdateProcessor())
     application = builder.build()
     application.bot_data[DESK_KEY] = desk
@@ -65,6 +77,10 @@ async def _post_init(application: Application) -> None:
     sender = OutboxSender(application.bot_data[DESK_KEY], application.bot)
     application.bot_data[SENDER_KEY] = sender
     sender.start()
+    refresher = CardRefresher(application)
+    application.bot_data[REFRESHER_KEY] = refresher
+    refresher.start()
+    start_scheduler(application)  # SLA sweep, auto-close, hand-offs, digest
     commands = [BotCommand(cmd, desc) for cmd, desc in commands_for(("reporter",))]
     try:
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
@@ -74,6 +90,10 @@ async def _post_init(application: Application) -> None:
 
 async def _post_stop(application: Application) -> None:
     """Stop the background services before the bot shuts down."""
+    stop_scheduler(application)
+    refresher = application.bot_data.pop(REFRESHER_KEY, None)
+    if refresher is not None:
+        await refresher.stop()
     sender = application.bot_data.pop(SENDER_KEY, None)
     if sender is not None:
         await sender.stop()

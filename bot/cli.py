@@ -1,4 +1,4 @@
-"""The `govdesk` command: run, demo, doctor, db, people, kb."""
+"""The `govdesk` command: run, demo, doctor, db, people, duty, sla, kb."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot import duty_cli, sla_cli
 from bot.config import ConfigError, load_settings
 from bot.settings import Settings
 
@@ -40,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", default="")
     add.add_argument("--roles", default="reporter", help="逗号分隔，如 technician,lead")
     add.add_argument("--teams", default="", help="逗号分隔的支持组代码")
+    duty_cli.add_leave_parser(people_commands)
     _add_knowledge_parser(commands)
+    sla_cli.add_parser(commands)
+    duty_cli.add_parser(commands)
     return parser
 
 
@@ -90,8 +94,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return commands.doctor(settings)
     if args.command == "db":
         return commands.db_upgrade(settings)
+    if args.command == "people" and args.people_command == "leave":
+        return duty_cli.leave(settings, args)
     if args.command == "people":
         return commands.people(settings, args)
+    if args.command == "duty":
+        return duty_cli.run(settings, args)
+    if args.command == "sla":
+        return sla_cli.run(settings, args)
     if args.command == "kb":
         return commands.knowledge(settings, args)
     raise AssertionError(args.command)

@@ -18,9 +18,11 @@ logger = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
-def _open(settings: Settings) -> Desk | None:
+def _open(settings: Settings, *, with_knowledge: bool = True) -> Desk | None:
+    from handlers.notify import announce_departure  # leads hear of people who left a team
+
     try:
-        return open_desk(settings)
+        return open_desk(settings, announce=announce_departure, with_knowledge=with_knowledge)
     except (SQLAlchemyError, OSError) as error:
         print(f"✗ 无法打开数据库 {_safe_url(settings)}：{error.__class__.__name__}: "
               f"{str(error).splitlines()[0]}", file=sys.stderr)

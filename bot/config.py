@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.calendar_config import policy_from_settings
 from bot.config_sections import (
+    check_duty,
     parse_calendar,
     parse_categories,
     parse_people,
@@ -19,6 +20,7 @@ from bot.config_sections import (
     parse_teams,
     parse_tickets,
 )
+from bot.config_sla import parse_sla_alerts
 from bot.config_values import ConfigError, Reader
 from bot.settings import DatabaseSettings, DeskSettings, Settings, TelegramSettings
 
@@ -109,6 +111,7 @@ def _build(raw: dict[str, Any], source: str) -> Settings:
     team_codes = {team.code for team in teams}
     people = parse_people(reader, team_codes)
     _check_leads(reader, teams, {person.telegram_id for person in people})
+    check_duty(reader, teams, people, calendar)
     return Settings(
         desk=desk,
         telegram=_parse_telegram(reader.table("telegram")),
@@ -116,7 +119,7 @@ def _build(raw: dict[str, Any], source: str) -> Settings:
         teams=teams,
         categories=parse_categories(reader, team_codes),
         people=people,
-        sla=parse_sla(reader.table("sla"), calendar),
+        sla=parse_sla_alerts(reader.table("sla"), parse_sla(reader.table("sla"), calendar)),
         calendar=calendar,
         tickets=parse_tickets(reader.table("tickets")),
         source=source,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time
 
 from bot.config_values import Reader, parse_clock_time
 from bot.settings import (
@@ -12,6 +13,7 @@ from bot.settings import (
     URGENCIES,
     CalendarSettings,
     CategorySettings,
+    DutySettings,
     PersonSettings,
     PriorityTarget,
     SlaSettings,
@@ -26,7 +28,8 @@ DURATION_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 def _code(section: Reader, name: str = "code") -> str:
     value = section.string(name)
     if not CODE_PATTERN.match(value):
-        raise section.error(name, f"{value!r} 不是合法代码（小写字母开头，字母数字 _ -，≤32 字符）")
+        raise section.error(name, f"{value!r} 不是合法代码"
+                            "（小写字母开头，字母数字 _ -，≤32 字符）")
     return value
 
 
@@ -45,8 +48,80 @@ def parse_teams(root: Reader) -> tuple[TeamSettings, ...]:
         if chat_id is not None and chat_id >= 0:
             raise section.error("chat_id", "群组 chat_id 应为负数（例如 -1001234567890）")
         leads = tuple(section.list_of("leads", int, "整数（Telegram 用户 ID）"))
-        teams.append(TeamSettings(code, section.string("name"), chat_id, leads))
+        duty = parse_duty(section.table("duty")) if "duty" in section.data else None
+        teams.append(TeamSettings(code, section.string("name"), chat_id, leads, duty))
     return tuple(teams)
+
+
+DUTY_KEYS = {"rotation", "period", "handoff", "handoff_weekday", "after_hours_rotation",
+             "after_hours_start", "follow_calendar", "anchor"}
+
+
+def parse_duty(section: Reader) -> DutySettings:
+    """A team's `[teams.duty]` table: rotation, period, hand-off time, after-hours rotation."""
+    for key in section.data:
+        if key not in DUTY_KEYS:
+            raise section.error(key, f"未知的值班表配置项（可用：{', '.join(sorted(DUTY_KEYS))}）")
+    rotation = tuple(section.list_of("rotation", int, "整数（Telegram 用户 ID）"))
+    if not rotation:
+        raise section.error("rotation", "值班轮换名单不能为空（按顺序列出 Telegram 用户 ID）")
+    period = section.string("period", required=False) or "day"
+    if period not in ("day", "week"):
+        raise section.error("period",
+                            f"应为 \"day\"（每天交接）或 \"week\"（每周交接），实际是 {period!r}")
+    handoff = _clock(section, "handoff") or time(9, 0)
+    weekday = section.integer("handoff_weekday", minimum=1, maximum=7, required=False) or 1
+    after_hours = tuple(section.list_of("after_hours_rotation", int, "整数（Telegram 用户 ID）"))
+    after_start = _clock(section, "after_hours_start")
+    if after_start is not None and after_start <= handoff:
+        raise section.error("after_hours_start", "下班后值班的开始时间应晚于交接时间 handoff")
+    follow = section.data.get("follow_calendar", True)
+    if not isinstance(follow, bool):
+        raise section.error("follow_calendar", f"应为 true 或 false，实际是 {follow!r}")
+    anchor = _date(section, "anchor") or DutySettings.anchor
+    return DutySettings(rotation, period, handoff, weekday, after_hours, after_start, follow,
+                        anchor)
+
+
+def _clock(section: Reader, name: str) -> time | None:
+    text = section.string(name, required=False)
+    if not text:
+        return None
+    try:
+        return parse_clock_time(text)
+    except ValueError as exc:
+        raise section.error(name, str(exc)) from None
+
+
+def _date(section: Reader, name: str) -> date | None:
+    if name not in section.data:
+        return None
+    value = section.data[name]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise section.error(name, f"{value!r} 不是日期（格式 2026-01-05）") from None
+
+
+def check_duty(root: Reader, teams: tuple[TeamSettings, ...],
+               people: tuple[PersonSettings, ...], calendar: CalendarSettings) -> None:
+    """Everyone on a team's rotation is listed under [[people]] and works in that team."""
+    for index, team in enumerate(teams):
+        if team.duty is None:
+            continue
+        evening = team.duty.after_hours_start or calendar.working_hours[-1][1]
+        if team.duty.after_hours_rotation and evening <= team.duty.handoff:
+            raise root.error(f"teams[{index}].duty.after_hours_start",
+                             f"下班后值班从 {evening:%H:%M} 开始，应晚于交接时间 handoff")
+        members = {p.telegram_id for p in people if team.code in p.teams} | set(team.leads)
+        for key in ("rotation", "after_hours_rotation"):
+            for telegram_id in getattr(team.duty, key):
+                if telegram_id not in members:
+                    raise root.error(f"teams[{index}].duty.{key}",
+                                     f"{telegram_id} 不是 {team.code} 组的成员"
+                                     "（请在 [[people]] 中登记并把该组写入其 teams）")
 
 
 def parse_categories(root: Reader, team_codes: set[str]) -> tuple[CategorySettings, ...]:
@@ -56,8 +131,10 @@ def parse_categories(root: Reader, team_codes: set[str]) -> tuple[CategorySettin
         _unique(section, seen, code, "code")
         team = section.string("team")
         if team not in team_codes:
-            raise section.error("team", f"未知的支持组 {team!r}（已定义：{', '.join(sorted(team_codes))}）")
-        categories.append(CategorySettings(code, section.string("name"), section.string("group"), team))
+            known = ", ".join(sorted(team_codes))
+            raise section.error("team", f"未知的支持组 {team!r}（已定义：{known}）")
+        categories.append(CategorySettings(code, section.string("name"),
+                                           section.string("group"), team))
     if not categories:
         raise root.error("categories", "至少需要一个服务目录分类")
     return tuple(categories)

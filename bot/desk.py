@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db
+from bot import db, sla_store
 from bot.calendar import WorkingCalendar
 from bot.calendar_config import policy_from_settings
 from bot.clock import Clock, SystemClock
 from bot.directory_sync import sync_directory
+from bot.duty import DutyRoster
 from bot.priority import SlaPolicy
 from bot.settings import Settings
+from bot.team_changes import Departure
 from knowledge import KnowledgeBase
 
 logger = logging.getLogger(__name__)
+Announcer = Callable[[Session, "Desk", Departure], None]
 
 
 @dataclass
@@ -37,10 +42,21 @@ class Desk:
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.settings.desk.timezone)
 
+    @cached_property
+    def roster(self) -> DutyRoster:
+        """Every team's duty rotation (值班表), from the config and the working calendar."""
+        return DutyRoster(self.settings.teams, self.calendar, self.settings.desk.timezone)
+
 
 def open_desk(settings: Settings, clock: Clock | None = None, *, migrate: bool = True,
-              with_knowledge: bool = True) -> Desk:
-    """Connect the database, apply migrations and sync the directory from the config."""
+              with_knowledge: bool = True, announce: Announcer | None = None,
+              starter: bool = True) -> Desk:
+    """Connect the database, apply migrations and sync the directory from the config.
+
+    `starter=False` skips importing the starter articles into an empty knowledge base
+    (tests that bring their own articles). `announce` tells the leads about people who left a team in the config (their open
+    tickets went back to the queue); see handlers.notify.announce_departure.
+    """
     settings.desk.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.database_url)
     if migrate:
@@ -48,20 +64,28 @@ def open_desk(settings: Settings, clock: Clock | None = None, *, migrate: bool =
     calendar = WorkingCalendar(policy_from_settings(settings.calendar, settings.desk.timezone))
     desk = Desk(settings, clock or SystemClock(), engine, db.make_sessions(engine), calendar,
                 SlaPolicy(settings.sla, calendar))
+    sla_store.install(desk.sessions, desk.sla)  # ticket events move the SLA clocks
     with desk.sessions.begin() as session:
-        sync_directory(session, settings, desk.clock)
+        for departure in sync_directory(session, settings, desk.clock):
+            logger.warning("%s left team %s: %d open tickets back in the queue",
+                           departure.person_name, departure.team_code,
+                           len(departure.returned_ticket_ids))
+            if announce is not None:
+                announce(session, desk, departure)
     if with_knowledge:
-        desk.knowledge = open_knowledge(desk)
+        desk.knowledge = open_knowledge(desk, starter)
     return desk
 
 
-def open_knowledge(desk: Desk) -> KnowledgeBase:
+def open_knowledge(desk: Desk, starter: bool = True) -> KnowledgeBase:
     """Open the knowledge base: load jieba once, check the index, import the starter set."""
     knowledge = KnowledgeBase(desk.settings.index_dir, desk.clock)
     with desk.sessions.begin() as session:
         state = knowledge.open(session)
         if state != "ok":
             logger.info("knowledge index %s", state)
+    if not starter:
+        return knowledge
     with desk.sessions.begin() as session:
         report = knowledge.import_starter_if_empty(session)
     if report is not None:

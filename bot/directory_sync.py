@@ -8,22 +8,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.lifecycle import Origin
 from bot.models import Category, Person, PersonRole, Team
 from bot.people import set_teams
 from bot.settings import Settings
+from bot.team_changes import Departure, release
 
 logger = logging.getLogger(__name__)
 
 
-def sync_directory(session: Session, settings: Settings, clock: Clock) -> None:
+def sync_directory(session: Session, settings: Settings, clock: Clock) -> list[Departure]:
     """Upsert what the config declares; deactivate what it no longer declares.
 
     People added by registration or the CLI are left alone; people that came from the
     config and were removed from it are deactivated, never deleted (tickets keep them).
+    Someone who left a team (or the config) hands their open tickets back to its queue;
+    the departures are returned so the caller can tell the leads.
     """
     teams = _sync_teams(session, settings)
     _sync_categories(session, settings, teams)
-    _sync_people(session, settings, clock)
+    return _sync_people(session, settings, clock)
 
 
 def _sync_teams(session: Session, settings: Settings) -> dict[str, Team]:
@@ -56,8 +60,10 @@ def _sync_categories(session: Session, settings: Settings, teams: dict[str, Team
     session.flush()
 
 
-def _sync_people(session: Session, settings: Settings, clock: Clock) -> None:
+def _sync_people(session: Session, settings: Settings, clock: Clock) -> list[Departure]:
     leads = {(tid, team.code) for team in settings.teams for tid in team.leads}
+    departures: list[Departure] = []
+    origin = Origin(None, source="config")
     by_telegram = {p.telegram_id: p for p in session.scalars(select(Person))}
     for spec in settings.people:
         person = by_telegram.get(spec.telegram_id)
@@ -71,9 +77,15 @@ def _sync_people(session: Session, settings: Settings, clock: Clock) -> None:
         if set(roles) != person.role_codes:
             person.roles = [PersonRole(role=role) for role in roles]
         session.flush()
-        set_teams(session, person, tuple(dict.fromkeys(spec.teams + lead_teams)), lead_teams)
+        teams = tuple(dict.fromkeys(spec.teams + lead_teams))
+        departures += [release(session, person, m.team, origin, clock.now(), remove=True)
+                       for m in list(person.memberships) if m.team.code not in teams]
+        set_teams(session, person, teams, lead_teams)
     declared = {spec.telegram_id for spec in settings.people}
     for telegram_id, person in by_telegram.items():
         if person.source == "config" and telegram_id not in declared and person.active:
             person.active = False
+            departures += [release(session, person, m.team, origin, clock.now(), remove=False)
+                           for m in person.memberships]
     session.flush()
+    return [d for d in departures if d.returned_ticket_ids]

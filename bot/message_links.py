@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,3 +33,9 @@ def messages_of(session: Session, ticket_id: int, kind: str) -> list[MessageLink
     """The ticket's messages of one kind (e.g. its cards in group chats)."""
     return list(session.scalars(select(MessageLink).where(
         MessageLink.ticket_id == ticket_id, MessageLink.kind == kind).order_by(MessageLink.id)))
+
+
+def relabel(session: Session, chat_id: int, message_id: int, kind: str) -> None:
+    """Change what a linked message is (e.g. a card that can no longer be edited)."""
+    session.execute(update(MessageLink).where(
+        MessageLink.chat_id == chat_id, MessageLink.message_id == message_id).values(kind=kind))

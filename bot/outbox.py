@@ -6,13 +6,13 @@ being retried. A `dedupe_key` makes an enqueue idempotent (reminders, escalation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.models import Notification
 
@@ -36,6 +36,10 @@ def enqueue(session: Session, now: datetime, chat_id: int, text: str, *,
         reply_to_message_id=reply_to_message_id, status=PENDING, attempts=0, created_at=now,
         next_attempt_at=now, meta=dict(meta or {}),
     )
+    if dedupe_key is None:  # nothing to collide with: no savepoint (fewer round trips)
+        session.add(notification)
+        session.flush()
+        return notification
     try:
         with session.begin_nested():
             session.add(notification)
@@ -45,24 +49,36 @@ def enqueue(session: Session, now: datetime, chat_id: int, text: str, *,
     return notification
 
 
-def due(session: Session, now: datetime, limit: int = 200) -> list[Notification]:
-    """The next messages to send: per chat, the leading run of due ones, in order."""
-    pending = session.scalars(
-        select(Notification).where(Notification.status == PENDING)
-        .order_by(Notification.id).limit(limit * 4)
-    ).all()
-    blocked: set[int] = set()
-    batch: list[Notification] = []
-    for item in pending:
-        if item.chat_id in blocked:
-            continue
-        if item.next_attempt_at > now:
-            blocked.add(item.chat_id)  # keep the chat's order: wait for this one
-            continue
-        batch.append(item)
-        if len(batch) >= limit:
-            break
-    return batch
+def add_claimed(session: Session, now: datetime, chat_id: int, text: str, *,
+                keyboard: Keyboard | None = None, kind: str = "message",
+                ticket_id: int | None = None, dedupe_key: str | None = None,
+                meta: dict[str, Any] | None = None) -> Notification:
+    """Store a message the caller already made unique by a claim of its own (the SLA sweep's
+    alert rows): no look-up and no savepoint; a dedupe_key clash fails the transaction."""
+    notification = Notification(
+        chat_id=chat_id, text=text, keyboard=keyboard, kind=kind, ticket_id=ticket_id,
+        dedupe_key=dedupe_key, status=PENDING, attempts=0, created_at=now, next_attempt_at=now,
+        meta=dict(meta or {}))
+    session.add(notification)
+    return notification
+
+
+def due(session: Session, now: datetime, limit: int = 200,
+        exclude_chats: Collection[int] = ()) -> list[Notification]:
+    """The next messages to send, oldest first: a message is due when its time has come and
+    no earlier message of its chat is still waiting for a retry (the chat's order is kept).
+    Chats in `exclude_chats` (being sent to right now) are left out."""
+    earlier = aliased(Notification)
+    blocked = select(earlier.id).where(
+        earlier.chat_id == Notification.chat_id, earlier.status == PENDING,
+        earlier.id < Notification.id, earlier.next_attempt_at > now).exists()
+    query = (select(Notification)
+             .where(Notification.status == PENDING, Notification.next_attempt_at <= now,
+                    ~blocked)
+             .order_by(Notification.id).limit(limit))
+    if exclude_chats:
+        query = query.where(Notification.chat_id.not_in(list(exclude_chats)))
+    return list(session.scalars(query))
 
 
 def mark_sent(session: Session, notification_id: int, now: datetime,
@@ -83,9 +99,15 @@ def mark_failed(session: Session, notification_id: int, now: datetime, error: st
         status=FAILED, attempts=Notification.attempts + 1, error=error[:500], sent_at=None))
 
 
-def pending_count(session: Session) -> int:
-    from sqlalchemy import func
+def retarget(session: Session, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup (Telegram's ChatMigrated): its pending messages follow."""
+    return session.execute(update(Notification).where(
+        Notification.chat_id == old_chat_id, Notification.status == PENDING,
+    ).values(chat_id=new_chat_id)).rowcount
 
+
+def pending_count(session: Session) -> int:
+    """Messages not yet delivered nor given up on."""
     return session.scalar(select(func.count()).where(Notification.status == PENDING)) or 0
 
 

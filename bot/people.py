@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -52,6 +52,32 @@ def view_of(person: Person) -> PersonView:
         team_codes=tuple(m.team.code for m in memberships if m.team.active),
         lead_of=tuple(m.team.code for m in memberships if m.is_lead and m.team.active),
     )
+
+
+_VIEW = (  # built once: constructing a statement costs more than running it
+    select(Person.id, Person.name, Person.unit, Person.active, PersonRole.role, Team.code,
+           Team.active, TeamMember.is_lead)
+    .outerjoin(PersonRole, PersonRole.person_id == Person.id)
+    .outerjoin(TeamMember, TeamMember.person_id == Person.id)
+    .outerjoin(Team, Team.id == TeamMember.team_id)
+    .where(Person.telegram_id == bindparam("telegram_id")))
+
+
+def view_by_telegram_id(session: Session, telegram_id: int) -> PersonView | None:
+    """view_of(find_by_telegram_id(…)) in one query, without loading entities.
+
+    Every update asks who sent it; loading the Person entity would also load its roles,
+    memberships and teams with several more queries.
+    """
+    rows = session.execute(_VIEW, {"telegram_id": telegram_id}).all()
+    if not rows or not rows[0][3]:
+        return None
+    person_id, name, unit = rows[0][:3]
+    teams = sorted({(code, bool(lead)) for *_, code, active, lead in rows if code and active})
+    return PersonView(person_id, telegram_id, name, unit,
+                      frozenset(row[4] for row in rows if row[4] is not None),
+                      tuple(dict.fromkeys(code for code, _ in teams)),
+                      tuple(code for code, lead in teams if lead))
 
 
 def find_by_telegram_id(session: Session, telegram_id: int) -> Person | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 
 ROLES = ("reporter", "technician", "lead", "supervisor", "knowledge_manager", "admin")
@@ -34,11 +34,26 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class DutySettings:
+    """A team's duty roster (值班表): who is on duty when, from `[teams.duty]`."""
+
+    rotation: tuple[int, ...]
+    period: str = "day"  # "day" or "week"
+    handoff: time = time(9, 0)
+    handoff_weekday: int = 1  # week period: 1 = Monday … 7 = Sunday
+    after_hours_rotation: tuple[int, ...] = ()
+    after_hours_start: time | None = None  # None: the end of the last working interval
+    follow_calendar: bool = True
+    anchor: date = date(2026, 1, 5)  # the first shift of rotation[0] (a Monday)
+
+
+@dataclass(frozen=True)
 class TeamSettings:
     code: str
     name: str
     chat_id: int | None = None
     leads: tuple[int, ...] = ()
+    duty: DutySettings | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,24 @@ class SlaSettings:
     lead_escalation_percent: int = 100
     supervisor_escalation_percent: int = 150
     sweep_seconds: int = 30
+    alerts: dict[str, AlertSettings] = field(default_factory=dict)  # per priority
+
+
+ALERT_RECIPIENTS = ("assignee", "on_duty", "team_group", "team", "leads", "supervisors")
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """When a priority's SLA reminders and escalations go out, and to whom ([sla.alerts.Pn])."""
+
+    reminder_percents: tuple[int, ...] = (50, 80)
+    lead_percent: int = 100
+    supervisor_percent: int = 150
+    reminder_to: tuple[str, ...] = ("assignee",)
+    unclaimed_to: tuple[str, ...] = ("on_duty", "team_group")
+    lead_to: tuple[str, ...] = ("leads",)
+    supervisor_to: tuple[str, ...] = ("supervisors",)
+    outside_working_time: str = "send"  # "send" at once, or "wait" for the next working period
 
 
 @dataclass(frozen=True)

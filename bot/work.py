@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from bot.lifecycle import NEW, TRANSITIONS, Origin, TransitionRefused, apply, record
 from bot.models import Person, Team, Ticket
@@ -43,14 +43,41 @@ def check_may_work(person: PersonView, ticket: Ticket) -> None:
         raise WorkRefused("仅处理人可操作。")
 
 
+_CLAIM_STATE = (  # built once: constructing a statement costs more than running it
+    select(Ticket.status, Ticket.assignee_id, Team.code, Person.name)
+    .join(Team, Ticket.team_id == Team.id)
+    .outerjoin(Person, Person.id == Ticket.assignee_id)
+    .where(Ticket.id == bindparam("ticket_id")))
+
+
+# What the winner's notifications need, in one query (not the people's roles and teams).
+_WINNER_LOAD = (lazyload("*"), joinedload(Ticket.reporter).lazyload("*"),
+                joinedload(Ticket.category).lazyload("*"))
+
+
+class AlreadyTaken(TransitionRefused):
+    """A claim on a ticket that is no longer waiting to be claimed."""
+
+    def __init__(self, holder: str | None, status: str | None) -> None:
+        super().__init__(f"该工单已由 {holder} 认领。" if holder else "该工单已不在待认领状态。")
+        self.status = status
+
+
 def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
           now: datetime) -> Ticket:
-    """Claim an unclaimed ticket; exactly one concurrent claimer wins."""
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is None:
+    """Claim an unclaimed ticket; exactly one concurrent claimer wins.
+
+    The checks read a few columns, not the ticket entity: under contention most presses are
+    refused, and each should cost one small query.
+    """
+    row = session.execute(_CLAIM_STATE, {"ticket_id": ticket_id}).first()
+    if row is None:
         raise WorkRefused("工单不存在。")
-    if not person.has_role("technician", "lead") or not in_team(person, ticket):
+    status, assignee_id, team_code, holder = row
+    if not person.has_role("technician", "lead") or team_code not in person.team_codes:
         raise WorkRefused("无权操作：只有该支持组的运维工程师可以认领。")
+    if assignee_id is not None or status not in TRANSITIONS["claim"][0]:
+        raise AlreadyTaken(holder, status)  # already decided: no write lock needed
     won = session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status.in_(TRANSITIONS["claim"][0]),
@@ -58,11 +85,12 @@ def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
         .values(status="assigned", assignee_id=person.id, claimed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(ticket)
     if won != 1:
-        holder = ticket.assignee.name if ticket.assignee else None
-        raise TransitionRefused(f"该工单已由 {holder} 认领。" if holder
-                                else "该工单已不在待认领状态。")
+        status, holder = session.execute(
+            select(Ticket.status, Person.name).outerjoin(Person, Person.id == Ticket.assignee_id)
+            .where(Ticket.id == ticket_id)).one()
+        raise AlreadyTaken(holder, status)
+    ticket = session.get(Ticket, ticket_id, populate_existing=True, options=_WINNER_LOAD)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     record(session, ticket, "claim", origin, now, from_status=NEW, to_status="assigned")

@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+from sqlalchemy import select
 from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -23,19 +24,18 @@ from bot.desk import Desk
 from bot.models import Ticket
 from handlers.callbacks import as_json, markup
 from handlers.common import DESK_KEY
-from handlers.renderers.cards import card_rows, card_text
+from handlers.notify import SENDER_KEY
+from handlers.renderers.cards import card_rows, card_text, rows_for
 
 logger = logging.getLogger(__name__)
 
-SENDER_KEY = "outbox_sender"  # handlers.notify.SENDER_KEY (notify imports this module)
 REFRESHER_KEY = "card_refresher"
 _REMEMBERED = 5000  # tickets whose last shown state we remember
 _PARALLEL = 8
 
 
-def _signature(ticket: Ticket) -> tuple[Any, ...]:
-    return (ticket.status, ticket.assignee_id, ticket.team_id, ticket.pending_reason,
-            ticket.updated_at)
+_SIGNATURE = (Ticket.status, Ticket.assignee_id, Ticket.team_id, Ticket.pending_reason,
+              Ticket.updated_at)  # what a card shows changes only when one of these does
 
 
 class CardRefresher:
@@ -119,14 +119,14 @@ async def refresh_cards(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> N
     request_refresh(context, ticket_id)
 
 
-def shows_stale_card(message: Message | None, ticket: Ticket | None) -> bool:
-    """True if `message` is a card of `ticket` whose buttons no longer fit its state."""
-    if message is None or ticket is None or message.reply_markup is None:
+def shows_stale_card(message: Message | None, ticket_id: int, status: str | None) -> bool:
+    """True if `message` is a card of the ticket whose buttons no longer fit its status."""
+    if message is None or status is None or message.reply_markup is None:
         return False
     shown = {b.callback_data for row in message.reply_markup.inline_keyboard for b in row}
-    if f"tk:info:{ticket.id}" not in shown:
+    if f"tk:info:{ticket_id}" not in shown:
         return False
-    return shown != {data for row in card_rows(ticket) for _, data in row}
+    return shown != {data for row in rows_for(ticket_id, status) for _, data in row}
 
 
 async def _refresh(application: Application, ticket_id: int,
@@ -135,12 +135,10 @@ async def _refresh(application: Application, ticket_id: int,
     desk: Desk = application.bot_data[DESK_KEY]
     bot = application.bot
     with desk.sessions.begin() as session:
+        signature = session.execute(select(*_SIGNATURE).where(Ticket.id == ticket_id)).first()
+        if signature is None or shown.get(ticket_id) == tuple(signature):
+            return
         ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            return
-        signature = _signature(ticket)
-        if shown.get(ticket_id) == signature:
-            return
         links = [(link.chat_id, link.message_id)
                  for link in message_links.messages_of(session, ticket_id, "card")]
         text, rows = card_text(ticket, desk.timezone), card_rows(ticket)
@@ -156,7 +154,7 @@ async def _refresh(application: Application, ticket_id: int,
             logger.warning("card %s/%s of ticket %s not edited", chat_id, message_id, ticket_id,
                            exc_info=True)
             failed.append((chat_id, message_id))
-    shown[ticket_id] = signature
+    shown[ticket_id] = tuple(signature)
     shown.move_to_end(ticket_id)
     if failed:
         _repost(desk, ticket_id, text, rows, failed)

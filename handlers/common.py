@@ -9,7 +9,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.desk import Desk
-from bot.people import PersonView, find_by_telegram_id, view_of
+from bot.people import PersonView, view_by_telegram_id
 
 DESK_KEY = "desk"
 
@@ -26,8 +26,7 @@ def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> PersonView 
         return None
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        person = find_by_telegram_id(session, user.id)
-        return view_of(person) if person is not None else None
+        return view_by_telegram_id(session, user.id)
 
 
 def is_private(update: Update) -> bool:

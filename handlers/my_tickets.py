@@ -5,13 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import message_links, reporter_actions, tickets
+from bot import message_links, relay, reporter_actions, tickets
 from bot.lifecycle import Origin
 from bot.models import Ticket
 from bot.people import PersonView
+from bot.ticket_numbers import normalise_number
 from bot.ticket_queries import events_of
 from handlers import notify, reporter_buttons
 from handlers.callbacks import markup
+from handlers.card_sync import request_refresh
 from handlers.common import desk_of, person_of, reply
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import ticket_detail as texts
@@ -82,11 +84,27 @@ async def add_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if person is None:
         await reply(update, NOT_REGISTERED)
         return
+    number = _replied_ticket_number(update, context)
+    if number is not None and context.args and normalise_number(context.args[0]) is None:
+        text = update.effective_message.text.split(maxsplit=1)[1]  # /note text, as a reply
+        await comment_on(update, context, person, number, text)
+        return
     if len(context.args) < 2:
         await reply(update, NOTE_USAGE)
         return
     text = update.effective_message.text.split(maxsplit=2)[2]
     await comment_on(update, context, person, context.args[0][:40], text)
+
+
+def _replied_ticket_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The number of the ticket whose message this command replies to, if any."""
+    parent = update.effective_message.reply_to_message
+    if parent is None:
+        return None
+    desk = desk_of(context)
+    with desk.sessions.begin() as session:
+        ticket = message_links.ticket_for(session, parent.chat_id, parent.message_id)
+        return ticket.number if ticket is not None else None
 
 
 @refusals
@@ -106,6 +124,8 @@ async def comment_on(update: Update, context: ContextTypes.DEFAULT_TYPE, person:
                                      internal=internal)
         except tickets.TicketError as error:
             raise Refusal(escape(error), alert=False, html=True) from None
+        if not internal and relay.resume_if_waiting(session, ticket, origin, desk.clock.now()):
+            request_refresh(context, ticket.id)
         if not internal and ticket.assignee is not None:
             notify.to_person(session, desk, ticket.assignee.telegram_id,
                              reporter_buttons.REPORTER_SAID.format(
@@ -115,8 +135,6 @@ async def comment_on(update: Update, context: ContextTypes.DEFAULT_TYPE, person:
         number_text = ticket.number
     notify.wake(context)
     await reply(update, NOTE_SAVED.format(number=number_text))
-
-
 
 
 def register(application: Application) -> None:

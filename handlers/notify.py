@@ -9,14 +9,17 @@ from bot import outbox
 from bot.desk import Desk
 from bot.models import Ticket
 from bot.routing import new_ticket_recipients
+from bot.team_changes import Departure
 from handlers.callbacks import as_json
 from handlers.renderers.cards import card_rows, card_text
+from handlers.renderers.common import escape
+from handlers.renderers.queues import DEPARTURE_TO_LEAD, RETURNED_CARD_NOTE
 
 SENDER_KEY = "outbox_sender"
 
 
 def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = None) -> None:
-    """The ticket's card to its team's group, or to its people in private.
+    """The ticket's card to its team's group and the on-duty technician (see bot.routing).
 
     A first card is enqueued once per chat (dedupe key); a card after a move to another
     team (`note` says where it came from) is always posted.
@@ -25,7 +28,7 @@ def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = 
     text, rows = card_text(ticket, desk.timezone), as_json(card_rows(ticket))
     if note:
         text = f"{note}\n\n{text}"
-    recipients = new_ticket_recipients(session, ticket)
+    recipients = new_ticket_recipients(session, ticket, desk.roster, now)
     chats = ([recipients.group_chat_id] if recipients.group_chat_id is not None else [])
     for chat_id in chats + list(recipients.private_chat_ids):
         key = None if note else f"card:{ticket.id}:{chat_id}:new"
@@ -50,3 +53,17 @@ def wake(context: ContextTypes.DEFAULT_TYPE) -> None:
     sender = context.application.bot_data.get(SENDER_KEY)
     if sender is not None:
         sender.wake()
+
+
+def announce_departure(session: Session, desk: Desk, departure: Departure) -> None:
+    """Someone left a team holding tickets: tell its leads, and post the tickets' cards anew."""
+    tickets = [session.get(Ticket, ticket_id) for ticket_id in departure.returned_ticket_ids]
+    numbers = "、".join(t.number for t in tickets) or "无"
+    text = DEPARTURE_TO_LEAD.format(name=escape(departure.person_name),
+                                    team=escape(departure.team_name), count=len(tickets),
+                                    numbers=numbers)
+    for telegram_id in departure.lead_telegram_ids:
+        outbox.enqueue(session, desk.clock.now(), telegram_id, text, kind="departure")
+    for ticket in tickets:
+        new_ticket(session, desk, ticket, note=RETURNED_CARD_NOTE.format(
+            number=ticket.number, name=escape(departure.person_name)))

@@ -14,14 +14,16 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from bot import work
 from bot.lifecycle import Origin, TransitionRefused
 from bot.models import Ticket
-from bot.people import PersonView
-from handlers import notify, work_flows
+from bot.people import PersonView, view_by_telegram_id
+from handlers import notify, relay, work_flows
 from handlers.callbacks import parse
-from handlers.card_sync import refresh_cards
+from handlers.card_sync import refresh_cards, request_refresh, shows_stale_card
 from handlers.common import desk_of, person_of
 from handlers.my_tickets import send_detail
 from handlers.refusals import Refusal, refusals
+from handlers.renderers import relay as relay_texts
 from handlers.renderers import work as texts
+from handlers.renderers.common import escape
 
 Action = Callable[[Update, ContextTypes.DEFAULT_TYPE, PersonView, int, tuple[str, ...]],
                   Awaitable[None]]
@@ -34,6 +36,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     action = ACTIONS.get(callback.action) if callback else None
     if action is None or not callback.args or not callback.args[0].isdigit():
         await query.answer(texts.STALE, show_alert=True)
+        return
+    if action is _claim:  # the hot path: who pressed is looked up in the claim's transaction
+        await _claim(update, context, None, int(callback.args[0]), ())
         return
     person = person_of(update, context)
     if person is None or not person.is_staff:
@@ -48,25 +53,43 @@ def _origin(update: Update, person: PersonView) -> Origin:
 
 
 @refusals
-async def _claim(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
+async def _claim(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView | None,
                  ticket_id: int, args: tuple[str, ...]) -> None:
+    """Claim: one conditional UPDATE decides; answer the press first, refresh cards after.
+
+    Fifty technicians may press at once: one transaction per press, a few columns read.
+    """
     desk, query = desk_of(context), update.callback_query
     with desk.sessions.begin() as session:
+        person = person or view_by_telegram_id(session, update.effective_user.id)
+        if person is None or not person.is_staff:
+            raise Refusal(texts.NO_RIGHT)
         try:
             ticket = work.claim(session, ticket_id, person, _origin(update, person),
                                 desk.clock.now())
         except work.WorkRefused as error:
             raise Refusal(str(error)) from None
-        except TransitionRefused as error:
+        except work.AlreadyTaken as error:
+            _refresh_if_stale(context, query, ticket_id, error.status)
             raise Refusal(str(error)) from None
         notify.to_person(session, desk, ticket.reporter.telegram_id,
                          texts.TO_REPORTER_CLAIMED.format(number=ticket.number,
-                                                          name=person.name),
+                                                          name=escape(person.name)),
                          ticket=ticket, kind="status")
+        notify.to_person(session, desk, person.telegram_id, relay_texts.TO_CLAIMER.format(
+            number=ticket.number, category=escape(ticket.category.name),
+            reporter=escape(ticket.reporter.name)), ticket=ticket, kind="claimed")
         number = ticket.number
+        request_refresh(context, ticket_id)
     await query.answer(texts.CLAIMED_ALERT.format(number=number))
-    await refresh_cards(context, ticket_id)
     notify.wake(context)
+
+
+def _refresh_if_stale(context: ContextTypes.DEFAULT_TYPE, query, ticket_id: int,
+                      status: str | None) -> None:
+    """A press on a card that no longer shows its ticket's state: bring the card up to date."""
+    if shows_stale_card(query.message, ticket_id, status):
+        request_refresh(context, ticket_id)
 
 
 @refusals
@@ -81,6 +104,7 @@ async def _simple(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pe
                 raise work.WorkRefused(texts.STALE)
             step(session, ticket, person, _origin(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
+            _refresh_if_stale(context, query, ticket_id, ticket.status if ticket else None)
             raise Refusal(str(error)) from None
         if message:
             notify.to_person(session, desk, ticket.reporter.telegram_id,
@@ -114,7 +138,7 @@ async def _details(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
 
 
 ACTIONS: dict[str, Action] = {
-    "claim": _claim, "start": _start, "info": _details,
+    "claim": _claim, "start": _start, "info": _details, "ask": relay.ask_reporter,
     **work_flows.ACTIONS,
 }
 

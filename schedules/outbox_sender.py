@@ -1,8 +1,17 @@
 """Deliver the notification outbox: in order per chat, within Telegram's limits, with retries.
 
-Network errors and RetryAfter are retried with back-off, forever: an unreachable Bot API
-delays messages but loses none. A permanent refusal (blocked by the person, chat not found,
-a message Telegram will not accept) is recorded as failed and not retried.
+One task per chat with due messages sends them one after another, so a busy group (20
+messages a minute) never holds up a private chat; PTB's AIORateLimiter on the bot keeps all
+of them within 30 messages a second. Network errors pause the whole sender with back-off
+(2 s … 60 s, by the desk clock) and probe with one message before sending everything again:
+an unreachable Bot API delays messages but loses none. RetryAfter delays that chat by what
+Telegram asked. A permanent refusal (blocked by the person, chat not found, a message
+Telegram will not accept) is recorded as failed and not retried; so is a message that still
+fails after MAX_AGE. A group that became a supergroup (ChatMigrated) gets its pending
+messages moved to the new chat id.
+
+Delivery is at least once: a message whose request timed out after Telegram had received it
+would be sent again (the Bot API has no idempotency key); the emulator's faults never deliver.
 """
 
 from __future__ import annotations
@@ -10,11 +19,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
+from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot import message_links, outbox
 from bot.desk import Desk
@@ -23,8 +42,16 @@ from bot.models import Notification
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(seconds=60)
+MAX_AGE = timedelta(hours=24)
 BATCH = 200
 IDLE_WAIT = 1.0
+# The outbox paces itself a little under Telegram's limits (30/s, 20 a minute per group) that
+# PTB's AIORateLimiter enforces on every request: at exactly the limit, a few milliseconds of
+# jitter between our limiter and Telegram's clock tip a full bucket over and keep it there.
+# A smaller burst (half a second's worth) leaves room for requests that arrive bunched up.
+SEND_RATE = 28  # messages per second, all chats
+SEND_BURST_SECONDS = 0.5
+GROUP_RATE = 19  # messages per minute into one group
 
 
 def _markup(keyboard: outbox.Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -41,6 +68,12 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(attempts + 1, 10)), MAX_BACKOFF)
 
 
+def _seconds(retry_after: timedelta | float) -> timedelta:
+    if isinstance(retry_after, timedelta):
+        return retry_after
+    return timedelta(seconds=float(retry_after))
+
+
 class OutboxSender:
     """A background task that keeps the outbox empty."""
 
@@ -49,67 +82,121 @@ class OutboxSender:
         self.bot = bot
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._busy: dict[int, asyncio.Task[None]] = {}
+        self._failures = 0  # consecutive network failures
+        self._pace = AsyncLimiter(SEND_RATE * SEND_BURST_SECONDS, SEND_BURST_SECONDS)
+        self._group_pace: dict[int, AsyncLimiter] = {}
+        self._paused_until: datetime | None = None  # desk time: nothing is tried before
 
     def wake(self) -> None:
-        """Something was enqueued: look now rather than at the next tick."""
+        """Something was enqueued (or the clock moved): look now rather than at the next tick."""
         self._wake.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        tasks = [t for t in (self._task, *self._busy.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._busy.clear()
+
+    @property
+    def paused(self) -> bool:
+        """Whether a network failure holds every send back right now."""
+        return self._paused_until is not None and self.desk.clock.now() < self._paused_until
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()
             try:
-                sent = await self.drain_once()
+                self.start_due()
             except Exception:  # keep delivering whatever one bad round did
                 logger.exception("outbox round failed")
-                sent = 0
-            if sent:
-                continue
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
             except TimeoutError:
                 pass
 
-    async def drain_once(self) -> int:
-        """Send one batch of due messages; return how many were attempted."""
+    def start_due(self) -> list[asyncio.Task[None]]:
+        """Start a sending task for every chat with due messages that has none running."""
+        if self.paused:
+            return []
         with self.desk.sessions.begin() as session:
-            batch = outbox.due(session, self.desk.clock.now(), BATCH)
+            batch = outbox.due(session, self.desk.clock.now(), BATCH, exclude_chats=self._busy)
             session.expunge_all()
         by_chat: dict[int, list[Notification]] = defaultdict(list)
         for item in batch:
             by_chat[item.chat_id].append(item)
-        await asyncio.gather(*(self._send_chat(items) for items in by_chat.values()))
-        return len(batch)
+        if self._failures and by_chat:  # probing after a network failure: one chat first
+            first = next(iter(by_chat))
+            by_chat = {first: by_chat[first][:1]}
+        started = []
+        for chat_id, items in by_chat.items():
+            task = asyncio.create_task(self._send_chat(items), name=f"outbox-{chat_id}")
+            self._busy[chat_id] = task
+            task.add_done_callback(lambda t, chat=chat_id: self._finished(chat, t))
+            started.append(task)
+        return started
+
+    def _finished(self, chat_id: int, task: asyncio.Task[None]) -> None:
+        if self._busy.get(chat_id) is task:
+            del self._busy[chat_id]
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("sending to chat %s failed", chat_id, exc_info=task.exception())
+        self._wake.set()
+
+    async def drain_once(self) -> int:
+        """Send what is due now and wait for it; return how many chats were served."""
+        tasks = self.start_due()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return len(tasks)
+
+    async def flush(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is due and nothing is being sent (tests, benchmarks)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                if self._busy:
+                    await asyncio.gather(*self._busy.values(), return_exceptions=True)
+                    continue
+                if not await self.drain_once():
+                    return
 
     async def _send_chat(self, items: list[Notification]) -> None:
         for item in items:
-            if not await self._send_one(item):
+            if self.paused or not await self._send_one(item):
                 return  # keep this chat's order: later messages wait for this one
 
     async def _send_one(self, item: Notification) -> bool:
-        try:
-            message = await self._deliver(item)
-        except RetryAfter as error:
-            self._retry(item, timedelta(seconds=error.retry_after.total_seconds()
-                                        if isinstance(error.retry_after, timedelta)
-                                        else error.retry_after), str(error))
-            return False
-        except (Forbidden, BadRequest) as error:
-            logger.warning("notification %s to %s refused: %s", item.id, item.chat_id, error)
-            with self.desk.sessions.begin() as session:
-                outbox.mark_failed(session, item.id, self.desk.clock.now(), str(error))
+        """Try one message; True if it is settled (sent, or failed for good)."""
+        now = self.desk.clock.now()
+        if item.attempts and now - item.created_at > MAX_AGE:
+            self._fail(item, f"gave up after {MAX_AGE} ({item.error})")
             return True
-        except (NetworkError, TelegramError) as error:
+        try:
+            async with self._paced(item.chat_id):
+                message = await self._deliver(item)
+        except RetryAfter as error:
+            self._retry(item, _seconds(error.retry_after), str(error))
+            return False
+        except ChatMigrated as error:
+            logger.warning("chat %s is now %s: moving its pending messages", item.chat_id,
+                           error.new_chat_id)
+            with self.desk.sessions.begin() as session:
+                outbox.retarget(session, item.chat_id, error.new_chat_id)
+            return False
+        except (Forbidden, BadRequest) as error:  # BadRequest is a NetworkError: check first
+            self._fail(item, str(error))
+            return True
+        except NetworkError as error:
+            self._network_failed(item, error)
+            return False
+        except TelegramError as error:
             self._retry(item, backoff(item.attempts), f"{error.__class__.__name__}: {error}")
             return False
+        self._failures, self._paused_until = 0, None
         with self.desk.sessions.begin() as session:
             now = self.desk.clock.now()
             outbox.mark_sent(session, item.id, now, message.message_id)
@@ -118,16 +205,40 @@ class OutboxSender:
                                    now, kind=item.kind)
         return True
 
+    @asynccontextmanager
+    async def _paced(self, chat_id: int) -> AsyncIterator[None]:
+        """Wait for this chat's turn under the outbox's own (slightly lower) limits."""
+        if chat_id < 0:
+            limiter = self._group_pace.get(chat_id)
+            if limiter is None:
+                limiter = self._group_pace[chat_id] = AsyncLimiter(GROUP_RATE, 60)
+            await limiter.acquire()
+        await self._pace.acquire()
+        yield
+
+    def _network_failed(self, item: Notification, error: NetworkError) -> None:
+        """The Bot API is unreachable: hold every send back, with growing pauses."""
+        self._failures += 1
+        delay = backoff(self._failures - 1)
+        self._paused_until = self.desk.clock.now() + delay
+        self._retry(item, delay, f"{error.__class__.__name__}: {error}")
+
     def _retry(self, item: Notification, delay: timedelta, error: str) -> None:
         logger.info("notification %s to %s: retry in %s (%s)", item.id, item.chat_id, delay,
                     error)
         with self.desk.sessions.begin() as session:
             outbox.mark_retry(session, item.id, self.desk.clock.now(), delay, error)
 
+    def _fail(self, item: Notification, error: str) -> None:
+        logger.warning("notification %s to %s failed for good: %s", item.id, item.chat_id,
+                       error)
+        with self.desk.sessions.begin() as session:
+            outbox.mark_failed(session, item.id, self.desk.clock.now(), error)
+
     async def _deliver(self, item: Notification) -> Message:
         markup = _markup(item.keyboard)
-        reply = {"reply_to_message_id": item.reply_to_message_id} if item.reply_to_message_id \
-            else {}
+        reply = {"reply_to_message_id": item.reply_to_message_id,
+                 "allow_sending_without_reply": True} if item.reply_to_message_id else {}
         if item.photo_file_id:
             return await self.bot.send_photo(item.chat_id, item.photo_file_id,
                                              caption=item.text[:1024], parse_mode=ParseMode.HTML,

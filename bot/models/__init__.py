@@ -2,8 +2,11 @@
 
 from bot.models.base import Base, UtcDateTime
 from bot.models.conversation import Conversation
+from bot.models.duty import DutyOverride
+from bot.models.jobs import JobRun
 from bot.models.outbox import Notification
 from bot.models.people import Category, Person, PersonRole, Team, TeamMember
+from bot.models.sla import SlaAlert
 from bot.models.tickets import (
     MessageLink,
     Ticket,
@@ -16,11 +19,14 @@ __all__ = [
     "Base",
     "Category",
     "Conversation",
+    "DutyOverride",
+    "JobRun",
     "MessageLink",
     "Notification",
     "Person",
     "PersonRole",
     "Team",
+    "SlaAlert",
     "TeamMember",
     "Ticket",
     "TicketAttachment",

@@ -63,8 +63,10 @@ class Team(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
+    # Loaded on access, not eagerly: a member's Person eagerly loads its memberships and
+    # their teams, so eager members would pull in the whole team with every person loaded.
     members: Mapped[list[TeamMember]] = relationship(
-        back_populates="team", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="team", cascade="all, delete-orphan", lazy="select"
     )
 
 

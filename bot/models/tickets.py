@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -60,6 +61,21 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # The SLA clocks as of the last event (bot.sla replays the event log to the same values).
+    # *_used_minutes: time used before *_since, the start of the running segment (None when
+    # the clock is paused or stopped); *_alerted_percent: the highest threshold alerted;
+    # *_stopped_at: when the clock stopped for good (response given, ticket resolved).
+    response_used_minutes: Mapped[float | None] = mapped_column(Float)
+    response_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    response_alerted_percent: Mapped[int] = mapped_column(SmallInteger, default=0)
+    response_stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution_used_minutes: Mapped[float | None] = mapped_column(Float)
+    resolution_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution_alerted_percent: Mapped[int] = mapped_column(SmallInteger, default=0)
+    resolution_stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sla_paused_minutes: Mapped[float] = mapped_column(Float, default=0.0)
+    next_sla_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
     reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id], lazy="joined")
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")

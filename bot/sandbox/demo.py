@@ -116,11 +116,13 @@ async def _serve_demo(data_dir: Path, port: int) -> None:
                     poll_timeout=running.desk.settings.telegram.poll_timeout)
 
 
-async def desk_tick(application: object) -> None:
+async def desk_tick(application: Application) -> None:
     """After the clock moved: run what is due now (the scheduler's jobs, the outbox)."""
     from handlers.notify import SENDER_KEY
+    from schedules.scheduler import run_due_now
 
-    sender = application.bot_data.get(SENDER_KEY)  # type: ignore[attr-defined]
+    await run_due_now(application)  # SLA reminders and escalations, auto-close, hand-offs …
+    sender = application.bot_data.get(SENDER_KEY)
     if sender is not None:
         sender.wake()
 

@@ -29,6 +29,7 @@ BUTTON_START = "处理中"
 BUTTON_PEND = "挂起"
 BUTTON_RESOLVE = "已解决"
 BUTTON_REASSIGN = "转派"
+BUTTON_ASK = "询问报修人"
 HEADLINES = {
     "new": "🆕", "assigned": "👷", "in_progress": "🔧", "pending": "⏸", "resolved": "✅",
     "closed": "📁", "cancelled": "✖️",
@@ -56,15 +57,21 @@ def card_text(ticket: Ticket, tz: ZoneInfo) -> str:
 
 def card_rows(ticket: Ticket) -> list[list[tuple[str, str]]]:
     """The buttons that fit the ticket's state: claim, then the assignee's next actions."""
-    details = (BUTTON_DETAILS, pack(PREFIX, "info", ticket.id))
-    if ticket.status == "new":
-        return [[(BUTTON_CLAIM, pack(PREFIX, "claim", ticket.id)), details]]
-    if ticket.status not in ("assigned", "in_progress", "pending"):
+    return rows_for(ticket.id, ticket.status)
+
+
+def rows_for(ticket_id: int, status: str) -> list[list[tuple[str, str]]]:
+    """card_rows from the ticket's id and status alone."""
+    details = (BUTTON_DETAILS, pack(PREFIX, "info", ticket_id))
+    if status == "new":
+        return [[(BUTTON_CLAIM, pack(PREFIX, "claim", ticket_id)), details]]
+    if status not in ("assigned", "in_progress", "pending"):
         return [[details]]
     first = []
-    if ticket.status in ("assigned", "pending"):
-        first.append((BUTTON_START, pack(PREFIX, "start", ticket.id)))
-    if ticket.status != "pending":
-        first.append((BUTTON_PEND, pack(PREFIX, "pend", ticket.id)))
-    first.append((BUTTON_RESOLVE, pack(PREFIX, "resolve", ticket.id)))
-    return [first, [(BUTTON_REASSIGN, pack(PREFIX, "move", ticket.id)), details]]
+    if status in ("assigned", "pending"):
+        first.append((BUTTON_START, pack(PREFIX, "start", ticket_id)))
+    if status != "pending":
+        first.append((BUTTON_PEND, pack(PREFIX, "pend", ticket_id)))
+    first.append((BUTTON_RESOLVE, pack(PREFIX, "resolve", ticket_id)))
+    return [first, [(BUTTON_REASSIGN, pack(PREFIX, "move", ticket_id)),
+                    (BUTTON_ASK, pack(PREFIX, "ask", ticket_id)), details]]

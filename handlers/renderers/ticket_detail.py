@@ -39,9 +39,10 @@ EVENT_LABELS = {
     "pend": "挂起", "resume": "恢复处理", "resolve": "标记已解决", "confirm": "确认已解决",
     "auto_close": "自动关闭", "reopen": "重新打开", "cancel": "撤销", "comment": "补充说明",
     "note": "内部备注", "attachment": "添加附件", "rating": "评价", "return_to_queue": "退回队列",
-    "reply": "处理人回复", "urge": "督办", "reassign": "转派",
+    "reply": "处理人回复", "urge": "督办", "reassign": "转派", "sla": "时限调整",
+    "priority": "调整优先级",
 }
-REPORTER_HIDDEN = ("note",)
+REPORTER_HIDDEN = ("note", "sla", "urge")
 BUTTON_CANCEL = "撤销工单"
 BUTTON_CONFIRM = "已解决"
 BUTTON_REOPEN = "未解决"

@@ -15,6 +15,9 @@ ROLE_LABELS = {
     "admin": "系统管理员",
 }
 
+STAFF = ("technician", "lead", "supervisor", "knowledge_manager", "admin")
+WORKERS = ("technician", "lead", "supervisor", "admin")
+
 # (command, description, roles that may use it; empty = everyone registered)
 COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("report", "我要报修", ()),
@@ -25,6 +28,13 @@ COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cancel", "退出当前操作", ()),
     ("start", "开始使用 / 查看身份", ()),
     ("help", "查看可用命令", ()),
+    ("queue", "待认领队列（我所在支持组，最紧急的在前）", WORKERS),
+    ("mine", "我处理中的工单", WORKERS),
+    ("team", "本组未完成工单（按处理人）：/team [组代码]", ("lead", "supervisor", "admin")),
+    ("duty", "查看值班表：现在和下一班", STAFF),
+    ("duty_set", "安排临时顶班：/duty_set 组代码 成员 开始 结束 [原因]",
+     ("lead", "supervisor", "admin")),
+    ("duty_cancel", "取消临时顶班：/duty_cancel 编号", ("lead", "supervisor", "admin")),
     ("kb_new", "新建知识库文章", ("knowledge_manager",)),
     ("kb_edit", "修改文章：/kb_edit 文章编号", ("knowledge_manager",)),
     ("kb_review", "审核待发布的文章", ("knowledge_manager",)),

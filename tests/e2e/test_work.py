@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from bot.desk import Desk
 from bot.models import Ticket, TicketEvent
 from tests.e2e.test_report import walk_to_summary
+from tests.support.factories import STAFF_TOML, make_desk, make_settings
 from tests.support.sandbox import Chatter, running_bot
 
 REPORTER, TECH, TECH2, LEAD, OTHER_TEAM_TECH = 1001, 2002, 2002, 2001, 2003
@@ -137,7 +141,8 @@ async def test_reporter_comment_reaches_the_assignee(desk: Desk) -> None:
         last = chat.last_id(LEAD)
         saved = await chat.say(REPORTER, f"/note {number} 交换机型号 H3C S5130")
         assert "已为工单" in saved["text"]
-        relayed = await chat.emulator.wait_for_message(LEAD, after_id=last)
+        relayed = await chat.emulator.wait_for_message(LEAD, lambda m: "H3C" in m["text"],
+                                                       after_id=last)
         assert "H3C S5130" in relayed["text"]
         refused = await chat.say(1002, f"/ticket {number}")
         assert "无权查看" in refused["text"]
@@ -147,3 +152,43 @@ async def test_reporter_comment_reaches_the_assignee(desk: Desk) -> None:
         assert "未找到工单 <b>DROP TABLE</b>" in garbage["text"]  # shown literally, not bold
         mine = await chat.say(REPORTER, "/my")
         assert number in mine["text"]
+
+
+EXTRA_TECHS = tuple(range(2101, 2109))  # eight more infra technicians: ten with 2001 and 2002
+
+
+@pytest.fixture
+def crowded_desk(tmp_path: Path, database_url: str) -> Iterator[Desk]:
+    extra = "".join(f"""
+[[people]]
+telegram_id = {tid}
+name = "工程师{tid}"
+unit = "信息中心"
+roles = ["technician"]
+teams = ["infra"]
+""" for tid in EXTRA_TECHS)
+    desk = make_desk(make_settings(tmp_path, database_url, people=STAFF_TOML + extra))
+    yield desk
+    desk.engine.dispose()
+
+
+async def test_ten_technicians_press_claim_in_the_same_second(crowded_desk: Desk) -> None:
+    technicians = (LEAD, TECH, *EXTRA_TECHS)
+    async with running_bot(crowded_desk) as chat:
+        number, card = await submit_ticket(chat)
+        data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        answers = await asyncio.gather(*(
+            chat.press_data(user, INFRA_GROUP, card["message_id"], data)
+            for user in technicians))
+        winners = [a for a in answers if "认领成功" in a["text"]]
+        assert len(winners) == 1
+        losers = [a for a in answers if a not in winners]
+        assert len(losers) == 9 and all(a["show_alert"] and "已由" in a["text"] for a in losers)
+        card = await chat.emulator.wait_for_message(
+            INFRA_GROUP, lambda m: m["message_id"] == card["message_id"] and "认领）" in m["text"])
+        assert "处理中" in str(card["reply_markup"])
+    with crowded_desk.sessions.begin() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        claims = session.scalar(select(func.count()).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "claim"))
+        assert ticket.assignee.telegram_id in technicians and claims == 1

@@ -93,9 +93,9 @@ def make_settings(tmp_path: Path, database_url: str, extra_toml: str = "",
     return load_settings(path, environ=environ)
 
 
-def make_desk(settings: Settings, start: datetime = DESK_START) -> Desk:
-    """A migrated desk on a frozen clock."""
-    return open_desk(settings, AdjustableClock(start, frozen=True))
+def make_desk(settings: Settings, start: datetime = DESK_START, starter: bool = False) -> Desk:
+    """A migrated desk on a frozen clock; its knowledge base starts empty unless `starter`."""
+    return open_desk(settings, AdjustableClock(start, frozen=True), starter=starter)
 
 
 def person(desk: Desk, telegram_id: int):

@@ -64,3 +64,16 @@ def test_bad_names_are_refused(text: str) -> None:
 def test_upgrade_is_idempotent(desk: Desk) -> None:
     before, after = db.upgrade(desk.engine)
     assert before == after == db.head_revision()
+
+
+def test_first_start_imports_the_starter_knowledge_base(settings) -> None:
+    first = make_desk(settings, starter=True)
+    with first.sessions.begin() as session:
+        count = first.knowledge.stats(session)
+        hits = first.knowledge.search(session, "什么是电子政务运维费", limit=3, log=False)
+    first.engine.dispose()
+    assert hits, "the starter knowledge base answers a question from the seeds"
+    again = make_desk(settings, starter=True)
+    with again.sessions.begin() as session:
+        assert again.knowledge.stats(session) == count  # imported once, not again
+    again.engine.dispose()

@@ -20,6 +20,7 @@ from bot.models import Person
 from bot.people import find_by_telegram_id, view_of
 from bot.settings import DutySettings
 from bot.tickets import Report, submit
+from handlers.renderers.duty import handoff_text
 from tests.support.factories import STAFF_TOML, make_desk, make_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -182,6 +183,8 @@ def test_an_override_wins_while_it_lasts(duty_desk: Desk) -> None:
         assert roster.on_duty(session, team, at("2026-11-23 14:00")).telegram_id == 2001
         nxt = roster.next_turn(session, team, now)
         assert (nxt.person.telegram_id, nxt.starts_at) == (2002, at("2026-11-23 12:00"))
+        back = roster.next_turn(session, team, at("2026-11-23 13:00"))
+        assert (back.person.telegram_id, back.starts_at) == (2001, at("2026-11-23 14:00"))
         cancel_override(session, override.id, by=lead, now=now)
         assert roster.on_duty(session, team, at("2026-11-23 13:00")).telegram_id == 2001
 
@@ -241,6 +244,9 @@ def test_handoff_data_lists_open_and_at_risk_tickets(duty_desk: Desk) -> None:
     # P2: 30 working minutes to respond (overdue at 10:00); P4: 4 working hours (15:00)
     assert [(t.priority, t.overdue) for t in early.at_risk] == [("P2", True)]
     assert [(t.priority, t.overdue) for t in late.at_risk] == [("P2", True), ("P4", False)]
+    text = handoff_text(data, TZ)
+    assert "李工 → 现在值班：<b>陈工</b>" in text and "未完成工单 2 张，其中待认领 2 张" in text
+    assert "已超时" in text and "（待认领）" in text
 
 
 def test_moments_typed_in_chat() -> None:

@@ -1,7 +1,10 @@
-"""knowledge base tables
+"""Knowledge base: articles, versions, events, search log, feedback, deflections.
 
-Revision ID: 0002_knowledge_tmp
+Revision ID: 0002_knowledge
 Revises: 0001_core
+
+Hand-written to match `knowledge.models` (its own metadata and naming convention). People are
+plain integer ids without foreign keys: the people table lives in another metadata.
 """
 
 from __future__ import annotations
@@ -9,141 +12,151 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
-
-revision = '0002_knowledge'
-down_revision = '0001_core'
+revision = "0002_knowledge"
+down_revision = "0001_core"
 branch_labels = None
 depends_on = None
 
 
+def _timestamp(name: str, nullable: bool = False) -> sa.Column:
+    """An aware UTC timestamp column (knowledge.models.UTCDateTime)."""
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def _article_fk(table: str) -> sa.Column:
+    """The article_id column of a child table, deleted with its article."""
+    return sa.Column(
+        "article_id",
+        sa.Integer(),
+        sa.ForeignKey(
+            "kb_articles.id", name=f"fk_{table}_article_id_kb_articles", ondelete="CASCADE"
+        ),
+        nullable=False,
+    )
+
+
+def _create_articles() -> None:
+    op.create_table(
+        "kb_articles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("reviewer_id", sa.Integer(), nullable=True),
+        sa.Column("review_by", sa.Date(), nullable=True),
+        sa.Column("review_comment", sa.Text(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("helpful", sa.Integer(), nullable=False),
+        sa.Column("unhelpful", sa.Integer(), nullable=False),
+        sa.Column("deflections", sa.Integer(), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        _timestamp("published_at", nullable=True),
+        _timestamp("retired_at", nullable=True),
+        sa.CheckConstraint(
+            "status IN ('draft', 'in_review', 'published', 'retired')",
+            name="ck_kb_articles_status",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_kb_articles"),
+        sa.UniqueConstraint("key", name="uq_kb_articles_key"),
+    )
+    op.create_index("ix_kb_articles_status_category", "kb_articles", ["status", "category"])
+
+
+def _create_article_children() -> None:
+    op.create_table(
+        "kb_article_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        _article_fk("kb_article_versions"),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=True),
+        sa.Column("editor_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        _timestamp("created_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_kb_article_versions"),
+        sa.UniqueConstraint("article_id", "version", name="uq_kb_article_versions"),
+    )
+    op.create_table(
+        "kb_article_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        _article_fk("kb_article_events"),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        _timestamp("created_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_kb_article_events"),
+    )
+    op.create_index("ix_kb_article_events_article_id", "kb_article_events", ["article_id"])
+
+
+def _create_use_tables() -> None:
+    op.create_table(
+        "kb_search_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("query", sa.Text(), nullable=False),
+        sa.Column("normalized", sa.String(length=500), nullable=False),
+        sa.Column("asker_id", sa.Integer(), nullable=True),
+        sa.Column("hit_count", sa.Integer(), nullable=False),
+        sa.Column("top_key", sa.String(length=100), nullable=True),
+        _timestamp("created_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_kb_search_log"),
+    )
+    op.create_index("ix_kb_search_log_normalized", "kb_search_log", ["normalized"])
+    op.create_index("ix_kb_search_log_created_at", "kb_search_log", ["created_at"])
+    op.create_table(
+        "kb_feedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        _article_fk("kb_feedback"),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("helpful", sa.Boolean(), nullable=False),
+        sa.Column("query", sa.Text(), nullable=True),
+        sa.Column("normalized", sa.String(length=500), nullable=True),
+        _timestamp("created_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_kb_feedback"),
+    )
+    op.create_index("ix_kb_feedback_article_id", "kb_feedback", ["article_id"])
+    op.create_index("ix_kb_feedback_normalized", "kb_feedback", ["normalized"])
+    op.create_table(
+        "kb_deflections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        _article_fk("kb_deflections"),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        _timestamp("created_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_kb_deflections"),
+    )
+    op.create_index("ix_kb_deflections_article_id", "kb_deflections", ["article_id"])
+
+
 def upgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    op.create_table('kb_articles',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=100), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('tags', sa.JSON(), nullable=False),
-    sa.Column('category', sa.String(length=32), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('owner_id', sa.Integer(), nullable=True),
-    sa.Column('reviewer_id', sa.Integer(), nullable=True),
-    sa.Column('review_by', sa.Date(), nullable=True),
-    sa.Column('review_comment', sa.Text(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('views', sa.Integer(), nullable=False),
-    sa.Column('helpful', sa.Integer(), nullable=False),
-    sa.Column('unhelpful', sa.Integer(), nullable=False),
-    sa.Column('deflections', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('draft', 'in_review', 'published', 'retired')", name=op.f('ck_kb_articles_status')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_articles')),
-    sa.UniqueConstraint('key', name=op.f('uq_kb_articles_key'))
-    )
-    with op.batch_alter_table('kb_articles', schema=None) as batch_op:
-        batch_op.create_index('ix_kb_articles_status_category', ['status', 'category'], unique=False)
-
-    op.create_table('kb_search_log',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('query', sa.Text(), nullable=False),
-    sa.Column('normalized', sa.String(length=500), nullable=False),
-    sa.Column('asker_id', sa.Integer(), nullable=True),
-    sa.Column('hit_count', sa.Integer(), nullable=False),
-    sa.Column('top_key', sa.String(length=100), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_search_log'))
-    )
-    with op.batch_alter_table('kb_search_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_kb_search_log_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_kb_search_log_normalized'), ['normalized'], unique=False)
-
-    op.create_table('kb_article_events',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('article_id', sa.Integer(), nullable=False),
-    sa.Column('action', sa.String(length=32), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('comment', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_article_events_article_id_kb_articles'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_article_events'))
-    )
-    with op.batch_alter_table('kb_article_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_kb_article_events_article_id'), ['article_id'], unique=False)
-
-    op.create_table('kb_article_versions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('article_id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('tags', sa.JSON(), nullable=False),
-    sa.Column('category', sa.String(length=32), nullable=True),
-    sa.Column('editor_id', sa.Integer(), nullable=True),
-    sa.Column('note', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_article_versions_article_id_kb_articles'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_article_versions')),
-    sa.UniqueConstraint('article_id', 'version', name='uq_kb_article_versions')
-    )
-    op.create_table('kb_deflections',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('article_id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=True),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_deflections_article_id_kb_articles'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_deflections'))
-    )
-    with op.batch_alter_table('kb_deflections', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_kb_deflections_article_id'), ['article_id'], unique=False)
-
-    op.create_table('kb_feedback',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('article_id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=True),
-    sa.Column('helpful', sa.Boolean(), nullable=False),
-    sa.Column('query', sa.Text(), nullable=True),
-    sa.Column('normalized', sa.String(length=500), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_feedback_article_id_kb_articles'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_feedback'))
-    )
-    with op.batch_alter_table('kb_feedback', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_kb_feedback_article_id'), ['article_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_kb_feedback_normalized'), ['normalized'], unique=False)
-
-    # ### end Alembic commands ###
+    """Create the knowledge base tables."""
+    _create_articles()
+    _create_article_children()
+    _create_use_tables()
 
 
 def downgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('kb_feedback', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kb_feedback_normalized'))
-        batch_op.drop_index(batch_op.f('ix_kb_feedback_article_id'))
-
-    op.drop_table('kb_feedback')
-    with op.batch_alter_table('kb_deflections', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kb_deflections_article_id'))
-
-    op.drop_table('kb_deflections')
-    op.drop_table('kb_article_versions')
-    with op.batch_alter_table('kb_article_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kb_article_events_article_id'))
-
-    op.drop_table('kb_article_events')
-    with op.batch_alter_table('kb_search_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kb_search_log_normalized'))
-        batch_op.drop_index(batch_op.f('ix_kb_search_log_created_at'))
-
-    op.drop_table('kb_search_log')
-    with op.batch_alter_table('kb_articles', schema=None) as batch_op:
-        batch_op.drop_index('ix_kb_articles_status_category')
-
-    op.drop_table('kb_articles')
-    # ### end Alembic commands ###
+    """Drop the knowledge base tables (children first)."""
+    op.drop_index("ix_kb_deflections_article_id", table_name="kb_deflections")
+    op.drop_table("kb_deflections")
+    op.drop_index("ix_kb_feedback_normalized", table_name="kb_feedback")
+    op.drop_index("ix_kb_feedback_article_id", table_name="kb_feedback")
+    op.drop_table("kb_feedback")
+    op.drop_index("ix_kb_search_log_created_at", table_name="kb_search_log")
+    op.drop_index("ix_kb_search_log_normalized", table_name="kb_search_log")
+    op.drop_table("kb_search_log")
+    op.drop_index("ix_kb_article_events_article_id", table_name="kb_article_events")
+    op.drop_table("kb_article_events")
+    op.drop_table("kb_article_versions")
+    op.drop_index("ix_kb_articles_status_category", table_name="kb_articles")
+    op.drop_table("kb_articles")

@@ -1,0 +1,1 @@
+"""Word lists of the knowledge base analysis (stop words, user dictionary, synonyms)."""

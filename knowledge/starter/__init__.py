@@ -1,0 +1,1 @@
+"""The starter knowledge base: Markdown articles written from the seed documents."""
