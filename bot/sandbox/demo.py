@@ -9,11 +9,14 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from telegram.ext import Application
 
+from bot.calendar import WorkingCalendar
+from bot.calendar_config import policy_from_settings
 from bot.clock import AdjustableClock
 from bot.config import ConfigError, load_settings
 from bot.desk import Desk, open_desk
@@ -38,6 +41,14 @@ def demo_settings(data_dir: Path, emulator: BotApiEmulator) -> Settings:
         poll_timeout=10,
     )
     return replace(settings, telegram=telegram, database=replace(settings.database, url=""))
+
+
+def first_working_moment() -> datetime:
+    """Now, or the start of the next working period: the demo opens on a working desk."""
+    path = Path(str(resources.files("bot.sandbox").joinpath("demo.toml")))
+    settings = load_settings(path, environ={})
+    calendar = WorkingCalendar(policy_from_settings(settings.calendar, settings.desk.timezone))
+    return calendar.next_working_moment(datetime.now(UTC))
 
 
 def personas_of(settings: Settings) -> list[Persona]:
@@ -82,7 +93,7 @@ async def sandbox(data_dir: Path, port: int = 0, clock: AdjustableClock | None =
     """Start emulator, desk and web chat; with `poll`, also run the bot until exit."""
     from bot.app import build_application
 
-    clock = clock or AdjustableClock()
+    clock = clock or AdjustableClock(first_working_moment())
     emulator = BotApiEmulator(clock=clock)
     await emulator.start()
     try:
