@@ -17,7 +17,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     otherwise both read the same step), while other people are not kept waiting.
     """
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         self._users: dict[tuple[int, int], int] = {}

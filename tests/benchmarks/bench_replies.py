@@ -33,15 +33,37 @@ import botbench as bb  # noqa: E402
 
 QUESTIONS = (
     # the desk's own subjects (starter KB)
-    "密码忘了怎么办", "电脑开不了机", "打印机无法打印，显示脱机", "VPN 连不上", "OA 系统登录不了",
-    "邮箱满了收不到邮件", "网络断了上不了网", "公文系统打不开", "电子印章怎么申请", "U盘拷不进文件",
-    "怎么申请开通内网账号", "视频会议没有声音", "浏览器提示证书错误", "电脑中毒了弹窗很多",
+    "密码忘了怎么办",
+    "电脑开不了机",
+    "打印机无法打印，显示脱机",
+    "VPN 连不上",
+    "OA 系统登录不了",
+    "邮箱满了收不到邮件",
+    "网络断了上不了网",
+    "公文系统打不开",
+    "电子印章怎么申请",
+    "U盘拷不进文件",
+    "怎么申请开通内网账号",
+    "视频会议没有声音",
+    "浏览器提示证书错误",
+    "电脑中毒了弹窗很多",
     # the linux-command corpus's subjects (how_questions style)
-    "怎么看硬盘还剩多少空间", "哪个程序占用了 8080 端口，怎么查", "服务器内存还剩多少怎么看",
-    "有个进程卡死了，怎么强制把它结束掉", "在服务器上新建一个登录账号", "脚本没有执行权限，怎么加上",
-    "在一堆日志里找出包含 error 的行", "日志在不停写入，想实时盯着新内容", "怎么把一个目录打包成 tar.gz",
-    "定时任务怎么设置每天凌晨执行", "查看服务器的 IP 地址", "防火墙怎么开放一个端口",
-    "ssh 远程登录另一台服务器", "从服务器下载一个文件到本地", "看看系统启动了多久", "修改文件的权限",
+    "怎么看硬盘还剩多少空间",
+    "哪个程序占用了 8080 端口，怎么查",
+    "服务器内存还剩多少怎么看",
+    "有个进程卡死了，怎么强制把它结束掉",
+    "在服务器上新建一个登录账号",
+    "脚本没有执行权限，怎么加上",
+    "在一堆日志里找出包含 error 的行",
+    "日志在不停写入，想实时盯着新内容",
+    "怎么把一个目录打包成 tar.gz",
+    "定时任务怎么设置每天凌晨执行",
+    "查看服务器的 IP 地址",
+    "防火墙怎么开放一个端口",
+    "ssh 远程登录另一台服务器",
+    "从服务器下载一个文件到本地",
+    "看看系统启动了多久",
+    "修改文件的权限",
 )
 HELP = "/help"
 
@@ -97,7 +119,8 @@ class Run:
         latencies: list[float] = []
         for _ in range(rounds):
             begun = time.monotonic()
-            pending = [await self.send(user, self.text_for(kind)) for user in self.take_users(users)]
+            pending = [await self.send(user, self.text_for(kind))
+                       for user in self.take_users(users)]
             results = await asyncio.gather(*(self.answer(s, f) for s, f in pending))
             latencies += [r for r in results if r is not None]
             await asyncio.sleep(max(0.0, period - (time.monotonic() - begun)))

@@ -15,7 +15,7 @@ from tests.support.factories import STAFF_TOML, make_desk, make_settings
 
 
 def test_migrations_reach_head(desk: Desk) -> None:
-    assert db.current_revision(desk.engine) == db.head_revision()
+    assert db.current_revision(desk.engine) == db.head_revision() == db.HEAD
 
 
 def test_config_directory_is_synced(desk: Desk) -> None:
