@@ -54,8 +54,9 @@ def open_desk(settings: Settings, clock: Clock | None = None, *, migrate: bool =
     """Connect the database, apply migrations and sync the directory from the config.
 
     `starter=False` skips importing the starter articles into an empty knowledge base
-    (tests that bring their own articles). `announce` tells the leads about people who left a team in the config (their open
-    tickets went back to the queue); see handlers.notify.announce_departure.
+    (tests that bring their own articles). `announce` tells the leads about people who left
+    a team in the config (their open tickets went back to the queue); see
+    handlers.notify.announce_departure.
     """
     settings.desk.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.database_url)

@@ -47,14 +47,11 @@ class CardRefresher:
         self._busy: set[int] = set()
         self._shown: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._task: asyncio.Task[None] | None = None
 
     def request(self, ticket_id: int) -> None:
         """Bring this ticket's cards up to date soon."""
         self._dirty[ticket_id] = None
-        self._idle.clear()
         self._wake.set()
 
     def start(self) -> None:
@@ -68,28 +65,24 @@ class CardRefresher:
         if self._dirty:
             logger.info("%d tickets' cards left to refresh at shutdown", len(self._dirty))
 
-    async def idle(self, timeout: float = 10.0) -> None:
-        """Wait until every requested refresh is done (tests, benchmarks)."""
-        await asyncio.wait_for(self._idle.wait(), timeout)
-
     async def _run(self) -> None:
-        running: set[asyncio.Task[None]] = set()
+        """Keep up to _PARALLEL tickets refreshing; never two refreshes of the same ticket."""
+        running: set[asyncio.Future[Any]] = set()
         try:
             while True:
-                await self._wake.wait()
                 self._wake.clear()
-                while self._dirty or running:
-                    ready = [t for t in self._dirty if t not in self._busy]
-                    for ticket_id in ready[: max(_PARALLEL - len(running), 0)]:
-                        del self._dirty[ticket_id]
-                        self._busy.add(ticket_id)
-                        running.add(asyncio.create_task(self._one(ticket_id)))
-                    if not running:
-                        break
-                    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                    running -= done
-                if not self._dirty:
-                    self._idle.set()
+                ready = [t for t in self._dirty if t not in self._busy]
+                for ticket_id in ready[: max(_PARALLEL - len(running), 0)]:
+                    del self._dirty[ticket_id]
+                    self._busy.add(ticket_id)
+                    running.add(asyncio.create_task(self._one(ticket_id)))
+                waiter = asyncio.ensure_future(self._wake.wait())
+                try:
+                    done, _ = await asyncio.wait(running | {waiter},
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+                running -= done
         finally:
             for task in running:
                 task.cancel()
