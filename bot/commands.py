@@ -18,11 +18,13 @@ logger = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
-def _open(settings: Settings, *, with_knowledge: bool = True) -> Desk | None:
+def _open(settings: Settings, *, with_knowledge: bool = True,
+          starter: bool = True) -> Desk | None:
     from handlers.notify import announce_departure  # leads hear of people who left a team
 
     try:
-        return open_desk(settings, announce=announce_departure, with_knowledge=with_knowledge)
+        return open_desk(settings, announce=announce_departure, with_knowledge=with_knowledge,
+                         starter=starter)
     except (SQLAlchemyError, OSError) as error:
         print(f"✗ 无法打开数据库 {_safe_url(settings)}：{error.__class__.__name__}: "
               f"{str(error).splitlines()[0]}", file=sys.stderr)
@@ -72,7 +74,7 @@ def db_upgrade(settings: Settings) -> int:
 
 def people(settings: Settings, args: argparse.Namespace) -> int:
     """`govdesk people list|add`."""
-    desk = _open(settings)
+    desk = _open(settings, with_knowledge=False)
     if desk is None:
         return EXIT_FAILED
     with desk.sessions.begin() as session:
@@ -102,7 +104,9 @@ def knowledge(settings: Settings, args: argparse.Namespace) -> int:
     """`govdesk kb …`: the knowledge base commands."""
     from knowledge.cli import run
 
-    desk = _open(settings)
+    # The starter articles come with the bot's first start (`govdesk run` / `demo`), not with
+    # `kb import`: importing a knowledge base of one's own should not mix them in.
+    desk = _open(settings, starter=False)
     if desk is None:
         return EXIT_FAILED
     return run(args, desk.knowledge, desk.sessions)

@@ -8,7 +8,8 @@ scored exactly, looking up the long, common posting lists.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 
 from knowledge.analysis import iter_bigrams
 from knowledge.query import FIELD_BOOSTS, GRAMS_BOOST, SYNONYM_WEIGHT, Concept
@@ -31,9 +32,6 @@ FEEDBACK_PRIOR = 10.0
 VIEW_WEIGHT = 0.2
 IDF_FIELD = "body"
 
-#: One term of a concept: its posting lists with their weights, one per field.
-TermPlan = list[tuple[Postings, float]]
-
 
 @dataclass
 class Candidate:
@@ -43,6 +41,23 @@ class Candidate:
     score: float
     coverage: float
     key: str = ""
+
+
+@dataclass
+class TermPlan:
+    """One term of a concept: its walked (selective) scores and its long posting lists."""
+
+    selective: dict[int, float] = field(default_factory=dict)
+    common: list[tuple[Postings, float]] = field(default_factory=list)
+
+    def value(self, docnum: int) -> float:
+        """Return the term's weighted score in a document."""
+        value = self.selective.get(docnum, 0.0)
+        for (ids, scores), weight in self.common:
+            index = bisect_left(ids, docnum)
+            if index < len(ids) and ids[index] == docnum:
+                value += scores[index] * weight
+        return value
 
 
 @dataclass
@@ -65,36 +80,48 @@ def concept_weights(scores: TermScores, concepts: list[Concept]) -> list[float]:
     return weights
 
 
+def _term_plan(scores: TermScores, fields: list[tuple[Postings, float]]) -> TermPlan:
+    """Walk the selective posting lists of a term; keep the common ones for lookups."""
+    plan = TermPlan()
+    selective = plan.selective
+    for postings, weight in fields:
+        if scores.is_common(postings):
+            plan.common.append((postings, weight))
+            continue
+        for docnum, value in zip(*postings, strict=True):
+            selective[docnum] = selective.get(docnum, 0.0) + weight * value
+    return plan
+
+
 def _plan(scores: TermScores, concept: Concept, weight: float) -> ConceptPlan:
     """Fetch the posting lists of every (term, field) of a concept."""
     plan = ConceptPlan(weight, [], [])
     for term, term_weight in concept.terms:
         fields = [
-            (scores.get(field, term), boost * term_weight * concept.weight)
-            for field, boost in FIELD_BOOSTS.items()
+            (scores.get(name, term), boost * term_weight * concept.weight)
+            for name, boost in FIELD_BOOSTS.items()
         ]
-        fields = [(postings, w) for postings, w in fields if postings and w > 0]
+        fields = [(postings, w) for postings, w in fields if len(postings[0]) and w > 0]
         if fields:
-            (plan.strong if term_weight >= SYNONYM_WEIGHT else plan.weak).append(fields)
+            target = plan.strong if term_weight >= SYNONYM_WEIGHT else plan.weak
+            target.append(_term_plan(scores, fields))
     for gram in dict.fromkeys(g for t in concept.own_terms for g, _, _ in iter_bigrams(t)):
         postings = scores.get("grams", gram)
-        if postings:
-            plan.weak.append([(postings, GRAMS_BOOST * concept.weight)])
+        if len(postings[0]):
+            plan.weak.append(_term_plan(scores, [(postings, GRAMS_BOOST * concept.weight)]))
     return plan
 
 
 def _pool(
-    scores: TermScores, plans: list[ConceptPlan], bonus: Postings, allowed: set[int] | None
+    plans: list[ConceptPlan], bonus: dict[int, float], allowed: set[int] | None
 ) -> list[int]:
-    """Walk the selective posting lists; return the allowed documents scoring best so far."""
+    """Add up the walked scores; return the allowed documents scoring best so far."""
     partial: dict[int, float] = dict(bonus)
     get = partial.get
     for plan in plans:
         for term in plan.strong + plan.weak:
-            for postings, weight in term:
-                if not scores.is_common(postings):
-                    for docnum, value in postings.items():
-                        partial[docnum] = get(docnum, 0.0) + weight * value
+            for docnum, value in term.selective.items():
+                partial[docnum] = get(docnum, 0.0) + value
     found = partial if allowed is None else (d for d in partial if d in allowed)
     return heapq.nlargest(POOL, found, key=get)
 
@@ -106,11 +133,7 @@ def _exact(docnum: int, plans: list[ConceptPlan]) -> tuple[float, float]:
         for terms, counts in ((plan.strong, True), (plan.weak, False)):
             best = total = 0.0
             for term in terms:
-                value = 0.0
-                for postings, weight in term:
-                    found = postings.get(docnum)
-                    if found is not None:
-                        value += found * weight
+                value = term.value(docnum)
                 total += value
                 if value > best:
                     best = value
@@ -120,11 +143,11 @@ def _exact(docnum: int, plans: list[ConceptPlan]) -> tuple[float, float]:
     return score, covered
 
 
-def _names(scores: TermScores, names: list[str], concepts: int) -> Postings:
+def _names(scores: TermScores, names: list[str], concepts: int) -> dict[int, float]:
     """Return docnum → bonus for documents whose whole title is in the question."""
     bonus: dict[int, float] = {}
     for name in names:
-        for docnum, value in scores.get("name", name).items():
+        for docnum, value in zip(*scores.get("name", name), strict=True):
             bonus[docnum] = bonus.get(docnum, 0.0) + value * NAME_BOOST / max(1, concepts)
     return bonus
 
@@ -143,7 +166,7 @@ def candidates_for(
     bonus = _names(scores, names, len(concepts))
     reader = scores.searcher.reader()
     ranked = []
-    for docnum in _pool(scores, plans, bonus, allowed):
+    for docnum in _pool(plans, bonus, allowed):
         if allowed is None and reader.is_deleted(docnum):
             continue
         text, covered = _exact(docnum, plans)

@@ -2,13 +2,13 @@
 
 Whoosh's own matcher tree costs tens of milliseconds for a natural-language question that
 expands to a hundred weighted terms. Here each (field, term) is read once per searcher into a
-list of (docnum, BM25 score) pairs, and a question adds those lists up per concept, which also
-gives the coordination (how many concepts each document matches) for free.
+pair of arrays (docnums, BM25 scores); ranking.py adds those lists up per concept.
 """
 
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -26,8 +26,10 @@ COMMON_SHARE = 0.08
 #: Upper bound on cached postings (pairs), to keep memory flat on large knowledge bases.
 CACHE_POSTINGS = 3_000_000
 
-#: docnum → BM25 score of one term in one field.
-Postings = dict[int, float]
+#: The documents (ascending) having one term in one field, and the term's BM25 score in each:
+#: compact arrays, 8 bytes a posting, so a large cache stays small.
+Postings = tuple[array, array]
+EMPTY: Postings = (array("i"), array("f"))
 
 
 def _read_matcher(matcher: Matcher, offset: int, ids: list[int], weights: list[float]) -> None:
@@ -54,16 +56,16 @@ class TermScores:
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._cached = 0
-        self._lengths: dict[str, list[int]] = {}
+        self._lengths: dict[str, array] = {}
         self._doc_count = searcher.doc_count_all()
 
-    def _field_lengths(self, field: str) -> list[int]:
+    def _field_lengths(self, field: str) -> array:
         """Return every document's length in `field` (read once per searcher)."""
         if field not in self._lengths:
             reader = self.searcher.reader()
-            self._lengths[field] = [
-                reader.doc_field_length(docnum, field, 0) for docnum in range(self._doc_count)
-            ]
+            # doc_field_length() answers None for an empty field.
+            lengths = (reader.doc_field_length(d, field, 0) or 0 for d in range(self._doc_count))
+            self._lengths[field] = array("I", lengths)
         return self._lengths[field]
 
     def _raw(self, field: str, term: str) -> tuple[list[int], list[float]]:
@@ -79,17 +81,17 @@ class TermScores:
         """Compute the BM25 score of the term in every document that has it."""
         ids, weights = self._raw(field, term)
         if not ids:
-            return {}
+            return EMPTY
         idf = self.searcher.idf(field, term)
         average = self.searcher.avg_field_length(field) or 1.0
         lengths = self._field_lengths(field)
         b = FIELD_B.get(field, DEFAULT_B)
         norm = [K1 * (1.0 - b + b * lengths[d] / average) for d in ids]
         scores = [idf * w * (K1 + 1.0) / (w + n) for w, n in zip(weights, norm, strict=True)]
-        return dict(zip(ids, scores, strict=True))
+        return array("i", ids), array("f", scores)
 
     def get(self, field: str, term: str) -> Postings:
-        """Return docnum → score for a term, from the cache when possible."""
+        """Return (docnums, scores) for a term, from the cache when possible."""
         key = (field, term)
         with self._lock:
             cached = self._cache.get(key)
@@ -99,9 +101,9 @@ class TermScores:
         postings = self._score(field, term)
         with self._lock:
             self._cache[key] = postings
-            self._cached += len(postings)
+            self._cached += len(postings[0])
             while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
-                _, old = self._cache.popitem(last=False)
+                _, (old, _) = self._cache.popitem(last=False)
                 self._cached -= len(old)
         return postings
 
@@ -117,4 +119,4 @@ class TermScores:
 
     def is_common(self, postings: Postings) -> bool:
         """Whether a posting list is too long to walk for every question (large bases only)."""
-        return len(postings) > max(COMMON_MIN_POSTINGS, COMMON_SHARE * self._doc_count)
+        return len(postings[0]) > max(COMMON_MIN_POSTINGS, COMMON_SHARE * self._doc_count)

@@ -36,6 +36,16 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "linux-command"
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 HEADING = "## Knowledge base search"
 WARM_UP_QUERIES = 50
+DEV_SET_NOTE = (
+    "Development set (tests/benchmarks/quality.py, data/): *summary→article* — each article's "
+    "one-line summary as the question, that line removed from the indexed text ({summary}); "
+    "*what does X do* — 25 hand-written questions plus one of 10 templates per article "
+    "({what}); *how do I …* — questions written by hand in users' words, with the acceptable "
+    "answers ({how}). The baselines index the same files (first line as title): jieba's "
+    "ChineseAnalyzer with Whoosh defaults (BM25F, MultifieldParser; its default AND grouping, "
+    "and OrGroup), and SQLite FTS5 with the trigram tokenizer (the question's trigrams OR-ed, "
+    "ranked by bm25())."
+)
 SEED = 7
 
 
@@ -86,18 +96,19 @@ def percentile(values: list[float], share: float) -> float:
 
 def rss_probe(workdir: Path, texts_file: Path) -> dict[str, float]:
     """Measure RSS of a fresh process that opens the index and runs the queries."""
+    paths = [str(ROOT), str(Path(__file__).parent)]
     code = (
-        "import json,sys,resource;sys.path[:0]=[{root!r},{here!r}];"
+        f"import json,sys,resource;sys.path[:0]={paths!r};"
         "import bench_search as b;from pathlib import Path;"
-        "kb,s=b.open_kb(Path({work!r}));"
-        "t=json.loads(Path({texts!r}).read_text());b.latencies(kb,s,t);kb.close();"
+        f"kb,s=b.open_kb(Path({str(workdir)!r}));"
+        f"t=json.loads(Path({str(texts_file)!r}).read_text());b.latencies(kb,s,t);kb.close();"
         "rss=[l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1];"
-        "print(json.dumps({{'rss_mb':int(rss)/1024,"
-        "'peak_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}}))"
-    ).format(root=str(ROOT), here=str(Path(__file__).parent), work=str(workdir),
-             texts=str(texts_file))
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+        "print(json.dumps({'rss_mb':int(rss)/1024,"
+        "'peak_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -136,45 +147,66 @@ def measure(corpus: Path, texts: list[str], scratch: Path, label: str) -> dict[s
     texts_file = scratch / "texts.json"
     texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     return {
-        "label": label, "articles": report.total, "import_s": imported, "build_s": built,
-        "p50_ms": statistics.median(wall), "p95_ms": percentile(wall, 0.95),
-        "cpu_p50_ms": statistics.median(cpu), "cpu_p95_ms": percentile(cpu, 0.95),
-        "queries": len(wall), "load": os.getloadavg()[0], **rss_probe(workdir, texts_file),
+        "label": label,
+        "articles": report.total,
+        "import_s": imported,
+        "build_s": built,
+        "p50_ms": statistics.median(wall),
+        "p95_ms": percentile(wall, 0.95),
+        "cpu_p50_ms": statistics.median(cpu),
+        "cpu_p95_ms": percentile(cpu, 0.95),
+        "queries": len(wall),
+        "load": os.getloadavg()[0],
+        **rss_probe(workdir, texts_file),
     }
 
 
 def render(rows: list[dict], quality_rows: list[dict], command: str) -> str:
     """Return the Markdown section of docs/BENCHMARKS.md."""
-    lines = [HEADING, "", f"Command: `{command}`  ",
-             f"Machine: {platform.machine()}, 2 cores, Python {platform.python_version()}, "
-             f"SQLite {__import__('sqlite3').sqlite_version}; run {time.strftime('%Y-%m-%d')}.",
-             "", "| set | articles | import (s) | index rebuild (s) | query p50 / p95 (ms) | "
-             "CPU p50 / p95 (ms) | RSS after queries (MB) | load avg |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        HEADING,
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {platform.machine()}, 2 cores, Python {platform.python_version()}, "
+        f"SQLite {__import__('sqlite3').sqlite_version}; run {time.strftime('%Y-%m-%d')}.",
+        "",
+        "| set | articles | import (s) | index rebuild (s) | query p50 / p95 (ms) | "
+        "CPU p50 / p95 (ms) | RSS after queries (MB) | load avg |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         lines.append(
             f"| {row['label']} | {row['articles']} | {row['import_s']:.1f} | "
             f"{row['build_s']:.1f} | {row['p50_ms']:.1f} / {row['p95_ms']:.1f} | "
             f"{row['cpu_p50_ms']:.1f} / {row['cpu_p95_ms']:.1f} | {row['rss_mb']:.0f} | "
-            f"{row['load']:.1f} |")
-    lines += ["", "Import = parse + database + index write (`import_paths`, one transaction). "
-              f"Latency = `KnowledgeBase.search(limit=10)` incl. database and snippets, over "
-              f"{rows[0]['queries']} dev questions after {WARM_UP_QUERIES} warm-up queries. "
-              "RSS = a fresh process that opened the index and ran those queries.", ""]
+            f"{row['load']:.1f} |"
+        )
+    lines += [
+        "",
+        "Import = parse + database + index write (`import_paths`, one transaction). "
+        f"Latency = `KnowledgeBase.search(limit=10)` incl. database and snippets, over "
+        f"{rows[0]['queries']} dev questions after {WARM_UP_QUERIES} warm-up queries. "
+        "RSS = a fresh process that opened the index and ran those queries.",
+        "",
+    ]
     if quality_rows:
-        lines += ["Quality on the development set (MRR@10 / recall@5, same run):", "",
-                  "| system | summary→article | what does X do | how do I … |",
-                  "|---|---|---|---|"]
+        lines += [
+            "Quality on the development set (MRR@10 / recall@5, same run):",
+            "",
+            "| system | summary→article | what does X do | how do I … |",
+            "|---|---|---|---|",
+        ]
         by_system: dict[str, dict[str, dict]] = {}
         for row in quality_rows:
             by_system.setdefault(row["system"], {})[row["part"]] = row
         for system, parts in by_system.items():
-            cells = [f"{parts[p]['mrr10']:.3f} / {parts[p]['recall5']:.3f}"
-                     for p in ("summary", "what", "how")]
+            cells = [
+                f"{parts[p]['mrr10']:.3f} / {parts[p]['recall5']:.3f}"
+                for p in ("summary", "what", "how")
+            ]
             lines.append(f"| {system} | " + " | ".join(cells) + " |")
         counts = {row["part"]: row["n"] for row in quality_rows}
-        lines += ["", f"Questions: summary {counts['summary']}, what {counts['what']}, "
-                  f"how {counts['how']} (see tests/benchmarks/quality.py)."]
+        lines += ["", DEV_SET_NOTE.format(**counts)]
     return "\n".join(lines) + "\n"
 
 
@@ -210,8 +242,9 @@ def main() -> int:
     import quality
 
     quality_rows = [] if args.no_quality else quality.quality_table(args.corpus)
-    section = render(rows, quality_rows, "python tests/benchmarks/bench_search.py "
-                     + " ".join(sys.argv[1:]))
+    section = render(
+        rows, quality_rows, "python tests/benchmarks/bench_search.py " + " ".join(sys.argv[1:])
+    )
     print(section)
     if args.write:
         write_section(section)
