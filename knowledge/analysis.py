@@ -16,8 +16,26 @@ from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
-import jieba
 from whoosh.analysis import Token, Tokenizer
+
+
+def _import_jieba():  # type: ignore[no-untyped-def]
+    """Import jieba without letting it import pkg_resources (≈5 MB and a deprecation warning):
+    jieba then reads its dictionary with a plain open(), which is all it needs."""
+    import sys
+
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import jieba as module
+    finally:
+        if blocked:
+            del sys.modules["pkg_resources"]
+    return module
+
+
+jieba = _import_jieba()
 
 logger = logging.getLogger(__name__)
 

@@ -77,3 +77,21 @@ def test_first_start_imports_the_starter_knowledge_base(settings) -> None:
     with again.sessions.begin() as session:
         assert again.knowledge.stats(session) == count  # imported once, not again
     again.engine.dispose()
+
+
+def test_an_upgrade_keeps_the_data_of_an_older_database(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    command.upgrade(db._alembic_config(engine), "0001_core")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO people (telegram_id, name, unit, active, source, created_at) "
+            "VALUES (42, '老用户', '某局', 1, 'registration', '2026-01-05 01:00:00')"))
+    before, after = db.upgrade(engine)
+    assert (before, after) == ("0001_core", db.HEAD)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT name, unit FROM people WHERE telegram_id = 42"))
+        assert row.one() == ("老用户", "某局")
+    engine.dispose()
