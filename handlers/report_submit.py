@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
@@ -171,10 +172,11 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE,
         if created:
             notify.new_ticket(session, desk, ticket)
         number, priority = ticket.number, ticket.priority
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    await reply(update, texts.SUBMITTED.format(number=number, priority=priority))
     notify.wake(context)
+    # the answer and the confirmation first, together; then the summary loses its buttons
+    await asyncio.gather(query.answer(),
+                         reply(update, texts.SUBMITTED.format(number=number, priority=priority)))
+    await query.edit_message_reply_markup(None)
 
 
 @refusals
