@@ -112,7 +112,8 @@ class AlertSettings:
 
 @dataclass(frozen=True)
 class CalendarSettings:
-    working_hours: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13, 30), time(17, 30)))
+    working_hours: tuple[tuple[time, time], ...] = (
+        (time(9), time(12)), (time(13, 30), time(17, 30)))
     working_weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)
     holidays: tuple = ()
     workdays: tuple = ()
