@@ -30,6 +30,14 @@ def manager_or_refuse(update: Update, context: ContextTypes.DEFAULT_TYPE):
     return person
 
 
+def article_by_key(desk, session, typed: str):  # type: ignore[no-untyped-def]
+    """The article with the key a manager typed, or a Refusal saying it does not exist."""
+    try:
+        return desk.knowledge.get(session, typed[:64])
+    except KnowledgeError as error:
+        raise Refusal(str(error), alert=False) from None
+
+
 @refusals
 async def kb_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Start writing a new article: title → body → tags → category → preview."""
@@ -101,10 +109,7 @@ async def kb_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise Refusal(texts.EDIT_USAGE, alert=False)
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        try:
-            article = desk.knowledge.get(session, context.args[0][:64])
-        except KnowledgeError as error:
-            raise Refusal(str(error), alert=False) from None
+        article = article_by_key(desk, session, context.args[0])
         text = texts.EDIT_WHAT.format(key=escape(article.key), title=escape(article.title),
                                       status=texts.STATUS.get(article.status, article.status))
         rows = texts.edit_rows(article.id)

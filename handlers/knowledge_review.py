@@ -13,7 +13,13 @@ from handlers import notify
 from handlers.callbacks import markup, parse
 from handlers.common import desk_of, reply
 from handlers.flows import FlowStep, register_flow
-from handlers.knowledge_admin import EDIT_FLOW, NEW_FLOW, manager_or_refuse, show_preview
+from handlers.knowledge_admin import (
+    EDIT_FLOW,
+    NEW_FLOW,
+    article_by_key,
+    manager_or_refuse,
+    show_preview,
+)
 from handlers.knowledge_refs import article_by_id
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import knowledge_admin as texts
@@ -45,10 +51,7 @@ async def kb_retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise Refusal(texts.RETIRE_USAGE, alert=False)
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        try:
-            article = desk.knowledge.get(session, context.args[0][:64])
-        except KnowledgeError as error:
-            raise Refusal(str(error), alert=False) from None
+        article = article_by_key(desk, session, context.args[0])
         text = texts.CONFIRM_RETIRE.format(key=escape(article.key), title=escape(article.title))
         rows = texts.retire_rows(article.id)
     await reply(update, text, reply_markup=markup(rows))
@@ -151,21 +154,33 @@ async def _field(update, context, person, article_id: int, args) -> None:
     await reply(update, texts.ASK_NEW_VALUE.format(field=texts.FIELDS[args[0]]))
 
 
-async def _approve(update, context, person: PersonView, article_id: int, args) -> None:
-    desk = desk_of(context)
-    with desk.sessions.begin() as session:
-        article = article_by_id(session, article_id)
-        try:
-            if article is None:
-                raise Refusal(texts.STALE)
-            desk.knowledge.approve(session, article.key, person.id)
-        except KnowledgeError as error:
-            raise Refusal(str(error)) from None
-        _tell_author(session, desk, article, texts.TO_AUTHOR_APPROVED, person)
-        text = texts.APPROVED.format(key=escape(article.key), title=escape(article.title))
+def _change(session, article_id: int, change) -> object:
+    """Apply a review or retire step to the article behind a button, or refuse."""
+    article = article_by_id(session, article_id)
+    if article is None:
+        raise Refusal(texts.STALE)
+    try:
+        change(article.key)
+    except KnowledgeError as error:
+        raise Refusal(str(error)) from None
+    return article
+
+
+async def _done(update: Update, text: str) -> None:
+    """Answer the press, take the buttons off the message, say what happened."""
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)
     await reply(update, text)
+
+
+async def _approve(update, context, person: PersonView, article_id: int, args) -> None:
+    desk = desk_of(context)
+    with desk.sessions.begin() as session:
+        article = _change(session, article_id,
+                          lambda key: desk.knowledge.approve(session, key, person.id))
+        _tell_author(session, desk, article, texts.TO_AUTHOR_APPROVED, person)
+        text = texts.APPROVED.format(key=escape(article.key), title=escape(article.title))
+    await _done(update, text)
     notify.wake(context)
 
 
@@ -214,17 +229,10 @@ async def _reject_comment(update: Update, context: ContextTypes.DEFAULT_TYPE, te
 async def _retire(update, context, person, article_id: int, args) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        article = article_by_id(session, article_id)
-        try:
-            if article is None:
-                raise Refusal(texts.STALE)
-            desk.knowledge.retire(session, article.key, person.id)
-        except KnowledgeError as error:
-            raise Refusal(str(error)) from None
+        article = _change(session, article_id,
+                          lambda key: desk.knowledge.retire(session, key, person.id))
         key = article.key
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, texts.RETIRED.format(key=escape(key)))
+    await _done(update, texts.RETIRED.format(key=escape(key)))
 
 
 BUTTONS = {"cat": _category, "save": _save, "submit": _submit, "drop": _drop,
