@@ -14,6 +14,7 @@ from bot import db
 from bot.calendar import WorkingCalendar
 from bot.calendar_config import policy_from_settings
 from bot.clock import SystemClock
+from bot.routing import teams_without_group
 from bot.settings import Settings
 
 
@@ -80,7 +81,8 @@ def check_calendar(settings: Settings) -> list[Check]:
 
 
 def check_teams(settings: Settings) -> list[Check]:
-    missing = [team.name for team in settings.teams if team.chat_id is None]
+    without = set(teams_without_group(settings))
+    missing = [team.name for team in settings.teams if team.code in without]
     if not missing:
         return [Check(True, "每个支持组都配置了 Telegram 群组")]
     return [Check(True, f"支持组未配置群组：{'、'.join(missing)}（工单将私信值班人员和组长）",

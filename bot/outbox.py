@@ -6,11 +6,11 @@ being retried. A `dedupe_key` makes an enqueue idempotent (reminders, escalation
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -104,12 +104,3 @@ def retarget(session: Session, old_chat_id: int, new_chat_id: int) -> int:
     return session.execute(update(Notification).where(
         Notification.chat_id == old_chat_id, Notification.status == PENDING,
     ).values(chat_id=new_chat_id)).rowcount
-
-
-def pending_count(session: Session) -> int:
-    """Messages not yet delivered nor given up on."""
-    return session.scalar(select(func.count()).where(Notification.status == PENDING)) or 0
-
-
-def by_ids(session: Session, ids: Sequence[int]) -> list[Notification]:
-    return list(session.scalars(select(Notification).where(Notification.id.in_(ids))))

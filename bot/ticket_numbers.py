@@ -39,9 +39,3 @@ def normalise_number(text: str) -> str | None:
     if match is None:
         return None
     return f"{match.group(1)}-{int(match.group(2)):04d}"
-
-
-def period_of(number: str) -> str:
-    return number.split("-")[0]
-
-

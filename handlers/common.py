@@ -41,8 +41,3 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
         await message.reply_text(text, parse_mode=ParseMode.HTML,
                                  disable_web_page_preview=True, **kwargs)
 
-
-async def alert(update: Update, text: str) -> None:
-    """Answer a button press with a pop-up alert."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)

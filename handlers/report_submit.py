@@ -47,10 +47,6 @@ def open_step(session: Session, update: Update, steps: tuple[str, ...] | None
     return conversation
 
 
-async def _stale(update: Update) -> None:
-    await update.callback_query.answer(texts.STALE, show_alert=True)
-
-
 @refusals
 async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...],
                   step: str, key: str, allowed: tuple[str, ...]) -> str | None:
@@ -149,8 +145,7 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE,
     desk, query = desk_of(context), update.callback_query
     person = person_of(update, context)
     if len(args) != 1 or person is None:
-        await _stale(update)
-        return
+        raise Refusal(texts.STALE)
     with desk.sessions.begin() as session:
         conversation = open_step(session, update, ("summary",))
         if conversation is None or conversation.data.get("token") != args[0]:
