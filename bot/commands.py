@@ -52,8 +52,8 @@ async def run_bot(settings: Settings) -> int:
     from bot.serve import serve
 
     application = build_application(desk)
-    await serve(application, poll_timeout=settings.telegram.poll_timeout)
-    desk.engine.dispose()
+    await serve(application, poll_timeout=settings.telegram.poll_timeout, settle=True)
+    desk.close()
     return EXIT_OK
 
 

@@ -80,7 +80,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"✗ {error}", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        desk.engine.dispose()
+        desk.close()
 
 
 def _show(session: Session, desk: Desk, at: datetime) -> None:
@@ -151,7 +151,7 @@ def leave(settings: Settings, args: argparse.Namespace) -> int:
         print(f"✗ {error}", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        desk.engine.dispose()
+        desk.close()
     print(f"✓ {departure.person_name} 已离开{departure.team_name}，"
           f"{len(departure.returned_ticket_ids)} 张未完成工单已退回队列，已通知组长。")
     if source == "config":

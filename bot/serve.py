@@ -10,14 +10,20 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application
 
+from bot import memory
+
 logger = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 
 
 async def serve(application: Application, *, poll_timeout: int = 30,
-                stop_event: asyncio.Event | None = None) -> None:
-    """Poll for updates until a stop signal (or `stop_event`), stopping in reverse order."""
+                stop_event: asyncio.Event | None = None, settle: bool = False) -> None:
+    """Poll for updates until a stop signal (or `stop_event`), stopping in reverse order.
+
+    `settle`: once started, freeze what start-up left alive and trim the heap (bot.memory) —
+    for the long-running processes (`govdesk run`, `govdesk demo`), not for tests.
+    """
     stop = stop_event or asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -36,6 +42,8 @@ async def serve(application: Application, *, poll_timeout: int = 30,
                 drop_pending_updates=False,
             )
             await application.start()
+            if settle:
+                memory.settle()
             logger.info("govdesk is running; press Ctrl+C to stop")
             await stop.wait()
             logger.info("stopping")

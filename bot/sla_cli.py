@@ -32,7 +32,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             return _explain(desk, args.number)
         return _check(desk, args.repair)
     finally:
-        desk.engine.dispose()
+        desk.close()
 
 
 def _explain(desk, number: str) -> int:

@@ -52,15 +52,38 @@ _CLAIM_STATE = (  # built once: constructing a statement costs more than running
 
 # What the winner's notifications need, in one query (not the people's roles and teams).
 _WINNER_LOAD = (lazyload("*"), joinedload(Ticket.reporter).lazyload("*"),
-                joinedload(Ticket.category).lazyload("*"))
+                joinedload(Ticket.category).lazyload("*"), joinedload(Ticket.team).lazyload("*"))
 
 
 class AlreadyTaken(TransitionRefused):
     """A claim on a ticket that is no longer waiting to be claimed."""
 
-    def __init__(self, holder: str | None, status: str | None) -> None:
+    def __init__(self, holder: str | None, status: str | None, team_code: str = "") -> None:
         super().__init__(f"该工单已由 {holder} 认领。" if holder else "该工单已不在待认领状态。")
+        self.holder = holder
         self.status = status
+        self.team_code = team_code
+
+
+def check_claimable(session: Session, ticket_id: int, person: PersonView) -> None:
+    """Refuse a claim that is already decided — one small read, no write lock.
+
+    Under contention most presses end here; the bot runs it outside a transaction first
+    (Desk.reads) so a refused press costs a single query.
+    """
+    row = session.execute(_CLAIM_STATE, {"ticket_id": ticket_id}).first()
+    if row is None:
+        raise WorkRefused("工单不存在。")
+    status, assignee_id, team_code, holder = row
+    check_may_claim(person, team_code)
+    if assignee_id is not None or status not in TRANSITIONS["claim"][0]:
+        raise AlreadyTaken(holder, status, team_code)
+
+
+def check_may_claim(person: PersonView, team_code: str) -> None:
+    """Only technicians and leads of the ticket's team claim its tickets."""
+    if not person.has_role("technician", "lead") or team_code not in person.team_codes:
+        raise WorkRefused("无权操作：只有该支持组的运维工程师可以认领。")
 
 
 def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
@@ -70,14 +93,7 @@ def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
     The checks read a few columns, not the ticket entity: under contention most presses are
     refused, and each should cost one small query.
     """
-    row = session.execute(_CLAIM_STATE, {"ticket_id": ticket_id}).first()
-    if row is None:
-        raise WorkRefused("工单不存在。")
-    status, assignee_id, team_code, holder = row
-    if not person.has_role("technician", "lead") or team_code not in person.team_codes:
-        raise WorkRefused("无权操作：只有该支持组的运维工程师可以认领。")
-    if assignee_id is not None or status not in TRANSITIONS["claim"][0]:
-        raise AlreadyTaken(holder, status)  # already decided: no write lock needed
+    check_claimable(session, ticket_id, person)
     won = session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status.in_(TRANSITIONS["claim"][0]),
@@ -85,11 +101,10 @@ def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
         .values(status="assigned", assignee_id=person.id, claimed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if won != 1:
-        status, holder = session.execute(
-            select(Ticket.status, Person.name).outerjoin(Person, Person.id == Ticket.assignee_id)
-            .where(Ticket.id == ticket_id)).one()
-        raise AlreadyTaken(holder, status)
+    if won != 1:  # lost the race between the check and the UPDATE
+        status, _, team_code, holder = session.execute(
+            _CLAIM_STATE, {"ticket_id": ticket_id}).one()
+        raise AlreadyTaken(holder, status, team_code)
     ticket = session.get(Ticket, ticket_id, populate_existing=True, options=_WINNER_LOAD)
     if ticket.first_response_at is None:
         ticket.first_response_at = now

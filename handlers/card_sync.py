@@ -127,14 +127,10 @@ async def _refresh(application: Application, ticket_id: int,
     """Edit the ticket's cards in place; a card that cannot be edited is posted anew."""
     desk: Desk = application.bot_data[DESK_KEY]
     bot = application.bot
-    with desk.sessions.begin() as session:
-        signature = session.execute(select(*_SIGNATURE).where(Ticket.id == ticket_id)).first()
-        if signature is None or shown.get(ticket_id) == tuple(signature):
-            return
-        ticket = session.get(Ticket, ticket_id)
-        links = [(link.chat_id, link.message_id)
-                 for link in message_links.messages_of(session, ticket_id, "card")]
-        text, rows = card_text(ticket, desk.timezone), card_rows(ticket)
+    state = await desk.database.run(_card_state, desk, ticket_id, shown.get(ticket_id))
+    if state is None:
+        return
+    signature, text, rows, links = state
     failed: list[tuple[int, int]] = []
     for chat_id, message_id in links:
         try:
@@ -147,13 +143,26 @@ async def _refresh(application: Application, ticket_id: int,
             logger.warning("card %s/%s of ticket %s not edited", chat_id, message_id, ticket_id,
                            exc_info=True)
             failed.append((chat_id, message_id))
-    shown[ticket_id] = tuple(signature)
+    shown[ticket_id] = signature
     shown.move_to_end(ticket_id)
     if failed:
         _repost(desk, ticket_id, text, rows, failed)
         sender = application.bot_data.get(SENDER_KEY)
         if sender is not None:
             sender.wake()
+
+
+def _card_state(desk: Desk, ticket_id: int, shown: tuple[Any, ...] | None
+                ) -> tuple[tuple[Any, ...], str, list, list[tuple[int, int]]] | None:
+    """The ticket's card and where it is posted; None if the cards already show it."""
+    with desk.sessions.begin() as session:
+        signature = session.execute(select(*_SIGNATURE).where(Ticket.id == ticket_id)).first()
+        if signature is None or shown == tuple(signature):
+            return None
+        ticket = session.get(Ticket, ticket_id)
+        links = [(link.chat_id, link.message_id)
+                 for link in message_links.messages_of(session, ticket_id, "card")]
+        return tuple(signature), card_text(ticket, desk.timezone), card_rows(ticket), links
 
 
 def _repost(desk: Desk, ticket_id: int, text: str, rows: list,

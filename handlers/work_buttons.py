@@ -7,11 +7,14 @@ tell the people concerned (through the outbox), and refresh the ticket's cards.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import work
+from bot.claim_memo import ClaimMemo, Taken
+from bot.desk import Desk
 from bot.lifecycle import Origin, TransitionRefused
 from bot.models import Ticket
 from bot.people import PersonView, view_by_telegram_id
@@ -20,11 +23,13 @@ from handlers.callbacks import parse
 from handlers.card_sync import refresh_cards, request_refresh, shows_stale_card
 from handlers.common import desk_of, person_of
 from handlers.my_tickets import send_detail
+from handlers.ordering import Turns
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import relay as relay_texts
 from handlers.renderers import work as texts
 from handlers.renderers.common import escape
 
+CLAIM_TURNS_KEY = "claim_turns"
 Action = Callable[[Update, ContextTypes.DEFAULT_TYPE, PersonView, int, tuple[str, ...]],
                   Awaitable[None]]
 
@@ -57,32 +62,83 @@ async def _claim(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Per
                  ticket_id: int, args: tuple[str, ...]) -> None:
     """Claim: one conditional UPDATE decides; answer the press first, refresh cards after.
 
-    Fifty technicians may press at once: one transaction per press, a few columns read.
+    Fifty technicians may press at once: one transaction per press, a few columns read, run
+    where it keeps the loop free (Desk.database).
     """
     desk, query = desk_of(context), update.callback_query
-    with desk.sessions.begin() as session:
-        person = person or view_by_telegram_id(session, update.effective_user.id)
-        if person is None or not person.is_staff:
-            raise Refusal(texts.NO_RIGHT)
-        try:
-            ticket = work.claim(session, ticket_id, person, _origin(update, person),
-                                desk.clock.now())
-        except work.WorkRefused as error:
-            raise Refusal(str(error)) from None
-        except work.AlreadyTaken as error:
-            _refresh_if_stale(context, query, ticket_id, error.status)
-            raise Refusal(str(error)) from None
-        notify.to_person(session, desk, ticket.reporter.telegram_id,
-                         texts.TO_REPORTER_CLAIMED.format(number=ticket.number,
-                                                          name=escape(person.name)),
-                         ticket=ticket, kind="status")
-        notify.to_person(session, desk, person.telegram_id, relay_texts.TO_CLAIMER.format(
-            number=ticket.number, category=escape(ticket.category.name),
-            reporter=escape(ticket.reporter.name)), ticket=ticket, kind="claimed")
-        number = ticket.number
-        request_refresh(context, ticket_id)
-    await query.answer(texts.CLAIMED_ALERT.format(number=number))
+    turns = context.application.bot_data.setdefault(CLAIM_TURNS_KEY, Turns())
+    async with turns.of(ticket_id):  # one press per ticket at a time asks the database
+        outcome = _remembered_refusal(desk.claim_memo, update.effective_user.id, ticket_id)
+        if outcome is None:
+            outcome = await desk.database.run(_claim_transaction, desk,
+                                              update.effective_user.id,
+                                              update.effective_chat.id, ticket_id)
+    if outcome.refusal is not None:
+        if outcome.taken:
+            _refresh_if_stale(context, query, ticket_id, outcome.status)
+        raise Refusal(outcome.refusal)
+    request_refresh(context, ticket_id)
+    await query.answer(texts.CLAIMED_ALERT.format(number=outcome.number))
     notify.wake(context)
+
+
+@dataclass(frozen=True)
+class _ClaimOutcome:
+    number: str = ""
+    refusal: str | None = None
+    taken: bool = False  # someone else holds it (the card may show a stale state)
+    status: str | None = None
+
+
+def _remembered_refusal(memo: ClaimMemo, telegram_id: int,
+                        ticket_id: int) -> _ClaimOutcome | None:
+    """The refusal for a press on a ticket known to be taken, from memory (bot.claim_memo)."""
+    taken = memo.taken(ticket_id)
+    if taken is None:
+        return None
+    known, person = memo.person(telegram_id)
+    if not known:
+        return None
+    if person is None or not person.is_staff:
+        return _ClaimOutcome(refusal=texts.NO_RIGHT)
+    try:
+        work.check_may_claim(person, taken.team_code)
+    except work.WorkRefused as error:
+        return _ClaimOutcome(refusal=str(error))
+    return _ClaimOutcome(refusal=str(work.AlreadyTaken(taken.holder, taken.status)),
+                         taken=True, status=taken.status)
+
+
+def _claim_transaction(desk: Desk, telegram_id: int, chat_id: int,
+                       ticket_id: int) -> _ClaimOutcome:
+    """Who pressed and a read that refuses most presses; then the claim's transaction with
+    the two notices. No Telegram here."""
+    memo = desk.claim_memo
+    try:
+        with desk.reads() as session:  # most presses under contention end here
+            person = view_by_telegram_id(session, telegram_id)
+            memo.remember_person(telegram_id, person)
+            if person is None or not person.is_staff:
+                return _ClaimOutcome(refusal=texts.NO_RIGHT)
+            work.check_claimable(session, ticket_id, person)
+        with desk.sessions.begin() as session:
+            origin = Origin(person.id, chat_id, "group" if chat_id < 0 else "private")
+            ticket = work.claim(session, ticket_id, person, origin, desk.clock.now())
+            notify.to_person(session, desk, ticket.reporter.telegram_id,
+                             texts.TO_REPORTER_CLAIMED.format(number=ticket.number,
+                                                              name=escape(person.name)),
+                             ticket=ticket, kind="status")
+            notify.to_person(session, desk, person.telegram_id, relay_texts.TO_CLAIMER.format(
+                number=ticket.number, category=escape(ticket.category.name),
+                reporter=escape(ticket.reporter.name)), ticket=ticket, kind="claimed")
+            number, team_code = ticket.number, ticket.team.code
+        memo.remember_taken(ticket_id, Taken(person.name, "assigned", team_code))
+        return _ClaimOutcome(number=number)
+    except work.AlreadyTaken as error:
+        memo.remember_taken(ticket_id, Taken(error.holder, error.status, error.team_code))
+        return _ClaimOutcome(refusal=str(error), taken=True, status=error.status)
+    except work.WorkRefused as error:
+        return _ClaimOutcome(refusal=str(error))
 
 
 def _refresh_if_stale(context: ContextTypes.DEFAULT_TYPE, query, ticket_id: int,

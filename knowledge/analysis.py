@@ -18,6 +18,8 @@ from importlib import resources
 
 from whoosh.analysis import Token, Tokenizer
 
+from knowledge.segmenter import compact_tokenizer
+
 
 def _import_jieba():  # type: ignore[no-untyped-def]
     """Import jieba without letting it import pkg_resources (≈5 MB and a deprecation warning):
@@ -36,6 +38,7 @@ def _import_jieba():  # type: ignore[no-untyped-def]
 
 
 jieba = _import_jieba()
+_segmenter = compact_tokenizer(jieba)
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +101,9 @@ def warm_up() -> None:
         if _warm:
             return
         jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
+        _segmenter.initialize()
         with resources.files(_DATA).joinpath("userdict.txt").open("rb") as handle:
-            jieba.load_userdict(handle)
+            _segmenter.load_userdict(handle)
         _warm = True
         logger.info("jieba dictionary loaded")
 
@@ -144,7 +147,7 @@ def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
         cjk, word = match.group(1), match.group(2)
         start = match.start()
         if cjk:
-            for term, begin, end in jieba.tokenize(cjk, mode="search", HMM=False):
+            for term, begin, end in _segmenter.tokenize(cjk, mode="search", HMM=False):
                 if term not in stops:
                     yield term, start + begin, start + end
         else:

@@ -112,7 +112,7 @@ class OutboxSender:
         while True:
             self._wake.clear()
             try:
-                self.start_due()
+                await self.start_due()
             except Exception:  # keep delivering whatever one bad round did
                 logger.exception("outbox round failed")
             try:
@@ -120,13 +120,11 @@ class OutboxSender:
             except TimeoutError:
                 pass
 
-    def start_due(self) -> list[asyncio.Task[None]]:
+    async def start_due(self) -> list[asyncio.Task[None]]:
         """Start a sending task for every chat with due messages that has none running."""
         if self.paused:
             return []
-        with self.desk.sessions.begin() as session:
-            batch = outbox.due(session, self.desk.clock.now(), BATCH, exclude_chats=self._busy)
-            session.expunge_all()
+        batch = await self.desk.database.run(self._due, tuple(self._busy))
         by_chat: dict[int, list[Notification]] = defaultdict(list)
         for item in batch:
             by_chat[item.chat_id].append(item)
@@ -141,6 +139,12 @@ class OutboxSender:
             started.append(task)
         return started
 
+    def _due(self, busy: tuple[int, ...]) -> list[Notification]:
+        with self.desk.sessions.begin() as session:
+            batch = outbox.due(session, self.desk.clock.now(), BATCH, exclude_chats=busy)
+            session.expunge_all()
+        return batch
+
     def _finished(self, chat_id: int, task: asyncio.Task[None]) -> None:
         if self._busy.get(chat_id) is task:
             del self._busy[chat_id]
@@ -150,7 +154,7 @@ class OutboxSender:
 
     async def drain_once(self) -> int:
         """Send what is due now and wait for it; return how many chats were served."""
-        tasks = self.start_due()
+        tasks = await self.start_due()
         await asyncio.gather(*tasks, return_exceptions=True)
         return len(tasks)
 
@@ -197,13 +201,18 @@ class OutboxSender:
             self._retry(item, backoff(item.attempts), f"{error.__class__.__name__}: {error}")
             return False
         self._failures, self._paused_until = 0, None
+        # inline, not in a database thread: the link must exist before the bot reads the
+        # next update, which may be the recipient's reply to this very message
+        self._sent(item, message.message_id)
+        return True
+
+    def _sent(self, item: Notification, message_id: int) -> None:
         with self.desk.sessions.begin() as session:
             now = self.desk.clock.now()
-            outbox.mark_sent(session, item.id, now, message.message_id)
+            outbox.mark_sent(session, item.id, now, message_id)
             if item.ticket_id is not None:
-                message_links.link(session, item.chat_id, message.message_id, item.ticket_id,
+                message_links.link(session, item.chat_id, message_id, item.ticket_id,
                                    now, kind=item.kind)
-        return True
 
     @asynccontextmanager
     async def _paced(self, chat_id: int) -> AsyncIterator[None]:

@@ -31,4 +31,4 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def desk(settings: Settings) -> Iterator[Desk]:
     desk = make_desk(settings)
     yield desk
-    desk.engine.dispose()
+    desk.close()

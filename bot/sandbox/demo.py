@@ -112,7 +112,7 @@ async def sandbox(data_dir: Path, port: int = 0, clock: AdjustableClock | None =
             yield Sandbox(emulator, desk, application, webchat)
         finally:
             await webchat.stop()
-            desk.engine.dispose()
+            desk.close()
     finally:
         await emulator.stop()
 
@@ -124,7 +124,7 @@ async def _serve_demo(data_dir: Path, port: int) -> None:
         print(f"\n  沙盒已启动：在浏览器打开 {running.webchat.url}\n  数据目录：{data_dir}\n"
               "  按 Ctrl+C 退出。\n", flush=True)
         await serve(running.application,
-                    poll_timeout=running.desk.settings.telegram.poll_timeout)
+                    poll_timeout=running.desk.settings.telegram.poll_timeout, settle=True)
 
 
 async def desk_tick(application: Application) -> None:

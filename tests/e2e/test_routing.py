@@ -55,7 +55,7 @@ teams = ["app"]
 def desk(tmp_path: Path, database_url: str) -> Iterator[Desk]:
     desk = make_desk(make_settings(tmp_path, database_url, people=ROUTING_TOML))
     yield desk
-    desk.engine.dispose()
+    desk.close()
 
 
 def has(text: str):

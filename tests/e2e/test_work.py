@@ -10,7 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.desk import Desk
+from bot.duty import team_by_code
+from bot.lifecycle import Origin
 from bot.models import Ticket, TicketEvent
+from bot.people import find_by_telegram_id
+from bot.team_changes import release
 from tests.e2e.test_report import walk_to_summary
 from tests.support.factories import STAFF_TOML, make_desk, make_settings
 from tests.support.sandbox import Chatter, running_bot
@@ -118,6 +122,31 @@ async def test_permission_alerts_on_cards(desk: Desk) -> None:
         assert "失效" in answer["text"]
 
 
+async def test_repeated_presses_on_a_taken_card_and_a_ticket_back_in_the_queue(
+        desk: Desk) -> None:
+    """The second round of refusals comes from the claim memo and reads the same; a ticket
+    returned to the queue in this process can be claimed at once (the memo forgot it)."""
+    async with running_bot(desk) as chat:
+        _, card = await submit_ticket(chat)
+        data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        answer = await chat.press_data(LEAD, INFRA_GROUP, card["message_id"], data)
+        assert "认领成功" in answer["text"]
+        for _ in range(2):
+            answer = await chat.press_data(TECH, INFRA_GROUP, card["message_id"], data)
+            assert "已由 李工 认领" in answer["text"] and answer["show_alert"]
+            answer = await chat.press_data(OTHER_TEAM_TECH, INFRA_GROUP, card["message_id"],
+                                           data)
+            assert "无权操作" in answer["text"]
+            answer = await chat.press_data(REPORTER, INFRA_GROUP, card["message_id"], data)
+            assert "无权操作" in answer["text"]
+        with desk.sessions.begin() as session:
+            lead = find_by_telegram_id(session, LEAD)
+            release(session, lead, team_by_code(session, "infra"), Origin(lead.id),
+                    desk.clock.now(), remove=False)
+        answer = await chat.press_data(TECH, INFRA_GROUP, card["message_id"], data)
+        assert "认领成功" in answer["text"]
+
+
 async def test_reassign_to_another_team_moves_the_card(desk: Desk) -> None:
     async with running_bot(desk) as chat:
         number, card = await submit_ticket(chat)
@@ -169,7 +198,7 @@ teams = ["infra"]
 """ for tid in EXTRA_TECHS)
     desk = make_desk(make_settings(tmp_path, database_url, people=STAFF_TOML + extra))
     yield desk
-    desk.engine.dispose()
+    desk.close()
 
 
 async def test_ten_technicians_press_claim_in_the_same_second(crowded_desk: Desk) -> None:

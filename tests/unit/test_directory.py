@@ -42,7 +42,7 @@ def test_resync_keeps_registered_people_and_deactivates_removed_ones(
         assert find_by_telegram_id(session, 1002) is None  # removed from config: inactive
         assert session.scalar(select(Person).where(Person.telegram_id == 1002)).active is False
         assert find_by_telegram_id(session, 1003) is not None
-    again.engine.dispose()
+    again.close()
 
 
 def test_add_person_refuses_duplicates_and_unknown_roles(desk: Desk) -> None:
@@ -71,12 +71,12 @@ def test_first_start_imports_the_starter_knowledge_base(settings) -> None:
     with first.sessions.begin() as session:
         count = first.knowledge.stats(session)
         hits = first.knowledge.search(session, "什么是电子政务运维费", limit=3, log=False)
-    first.engine.dispose()
+    first.close()
     assert hits, "the starter knowledge base answers a question from the seeds"
     again = make_desk(settings, starter=True)
     with again.sessions.begin() as session:
         assert again.knowledge.stats(session) == count  # imported once, not again
-    again.engine.dispose()
+    again.close()
 
 
 def test_an_upgrade_keeps_the_data_of_an_older_database(tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def test_config_errors_name_the_key(tmp_path: Path, duty: str, key: str) -> None
 def duty_desk(tmp_path: Path, database_url: str) -> Desk:
     desk = make_desk(make_settings(tmp_path, database_url, people=duty_staff()))
     yield desk
-    desk.engine.dispose()
+    desk.close()
 
 
 def _person(session, telegram_id: int) -> Person:

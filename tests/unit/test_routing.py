@@ -25,7 +25,7 @@ from tests.support.factories import DESK_START, make_desk, make_settings
 def routed(tmp_path: Path, database_url: str):
     desk = make_desk(make_settings(tmp_path, database_url, people=ROUTING_TOML))
     yield desk
-    desk.engine.dispose()
+    desk.close()
 
 
 def _ticket(desk, category: str, key: str, claimer: int | None = None) -> int:
@@ -64,7 +64,7 @@ def test_no_group_no_roster_no_lead_reaches_every_member(tmp_path: Path,
                                            DESK_START)
         assert to_app.private_chat_ids == (2004, 2005)
     finally:
-        desk.engine.dispose()
+        desk.close()
 
 
 def test_leaving_the_team_in_the_config_returns_tickets(tmp_path: Path,
@@ -72,7 +72,7 @@ def test_leaving_the_team_in_the_config_returns_tickets(tmp_path: Path,
     desk = make_desk(make_settings(tmp_path, database_url, people=ROUTING_TOML))
     held = _ticket(desk, "network", "d", claimer=2002)
     kept = _ticket(desk, "network", "e", claimer=2001)
-    desk.engine.dispose()
+    desk.close()
     moved = ROUTING_TOML.replace('name = "陈工"\nunit = "信息中心"\nroles = ["technician"]\n'
                                  'teams = ["infra"]', 'name = "陈工"\nunit = "信息中心"\n'
                                  'roles = ["technician"]\nteams = ["desktop"]').replace(
@@ -92,7 +92,7 @@ def test_leaving_the_team_in_the_config_returns_tickets(tmp_path: Path,
                 Notification.kind.in_(("departure", "card")))).all()
         assert 2001 in notices and -1001 in notices
     finally:
-        desk.engine.dispose()
+        desk.close()
 
 
 def _cli(tmp_path: Path, database_url: str, monkeypatch, capsys, *args: str) -> tuple[int, str]:
@@ -105,7 +105,7 @@ def _cli(tmp_path: Path, database_url: str, monkeypatch, capsys, *args: str) -> 
 
 def test_duty_and_leave_from_the_command_line(tmp_path: Path, database_url: str, monkeypatch,
                                               capsys) -> None:
-    make_desk(make_settings(tmp_path, database_url, people=ROUTING_TOML)).engine.dispose()
+    make_desk(make_settings(tmp_path, database_url, people=ROUTING_TOML)).close()
     code, out = _cli(tmp_path, database_url, monkeypatch, capsys,
                      "duty", "show", "--at", "2026-12-01 22:00")
     assert code == 0 and "现在：陈工" in out and "下一班：李工（2026-12-02 09:00 起" in out

@@ -87,7 +87,7 @@ def test_a_duty_handoff_is_announced_once_per_turn(tmp_path: Path, database_url:
             assert session.scalar(select(JobRun.period).where(JobRun.job == "handoff")
                                   .order_by(JobRun.id.desc())).startswith("infra:")
     finally:
-        desk.engine.dispose()
+        desk.close()
 
 
 async def test_the_scheduler_runs_every_job_with_a_generous_misfire_grace(desk: Desk) -> None:

@@ -96,7 +96,7 @@ def test_a_restart_does_not_repeat_what_was_sent(desk: Desk, settings: Settings)
         steps.advance(again, 5)  # 25 minutes: the 80 % reminder, once
         assert sweep(again) == 1 and sweep(again) == 0
     finally:
-        again.engine.dispose()
+        again.close()
     assert len(steps.messages(desk)) == 2
 
 
@@ -150,7 +150,7 @@ lead_to = ["leads", "team_group"]
             (INFRA_GROUP, f"sla:{ticket_id}:response:100:{INFRA_GROUP}"),
         ]
     finally:
-        desk.engine.dispose()
+        desk.close()
 
 
 def test_urge_pings_the_assignee_and_is_recorded(desk: Desk) -> None:
