@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 T = TypeVar("T")
 #: Threads for PostgreSQL work; below the engine's pool size (bot.db) so none waits for a
 #: connection.
-WORKERS = 8
+WORKERS = 4
 
 
 class DatabaseWork:
@@ -37,6 +37,14 @@ class DatabaseWork:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="govdesk-db")
         return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
+
+    def warm(self, engine: Engine) -> None:
+        """Open the connections the threads will use now, not on the first busy second."""
+        if self.inline:
+            return
+        connections = [engine.connect() for _ in range(WORKERS)]
+        for connection in connections:
+            connection.close()
 
     def close(self) -> None:
         """Let the running work finish and stop the threads."""

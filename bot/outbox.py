@@ -36,9 +36,8 @@ def enqueue(session: Session, now: datetime, chat_id: int, text: str, *,
         reply_to_message_id=reply_to_message_id, status=PENDING, attempts=0, created_at=now,
         next_attempt_at=now, meta=dict(meta or {}),
     )
-    if dedupe_key is None:  # nothing to collide with: no savepoint (fewer round trips)
+    if dedupe_key is None:  # nothing to collide with: no savepoint, written at the next flush
         session.add(notification)
-        session.flush()
         return notification
     try:
         with session.begin_nested():

@@ -95,6 +95,11 @@ def lock(session: Session, ticket_ids: Sequence[int]) -> None:
     _locked(session).update(ids)
 
 
+def mark_locked(session: Session, ticket_ids: Sequence[int]) -> None:
+    """The caller holds these tickets' write locks and read them after taking the locks."""
+    _locked(session).update(ticket_ids)
+
+
 def _locked(session: Session) -> set[int]:
     """The tickets this session's current transaction has locked (forgotten at its end)."""
     return session.info.setdefault(LOCKED_KEY, set())

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from bot import sla_store
 from bot.lifecycle import NEW, TRANSITIONS, Origin, TransitionRefused, apply, record
 from bot.models import Person, Team, Ticket
 from bot.people import PersonView
@@ -105,6 +106,9 @@ def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
         status, _, team_code, holder = session.execute(
             _CLAIM_STATE, {"ticket_id": ticket_id}).one()
         raise AlreadyTaken(holder, status, team_code)
+    # the UPDATE holds the ticket's write lock, and the ticket is read after it: its SLA
+    # clocks are current, so the SLA hook need not lock and re-read it again
+    sla_store.mark_locked(session, [ticket_id])
     ticket = session.get(Ticket, ticket_id, populate_existing=True, options=_WINNER_LOAD)
     if ticket.first_response_at is None:
         ticket.first_response_at = now

@@ -19,14 +19,24 @@ def desk_of(context: ContextTypes.DEFAULT_TYPE) -> Desk:
     return context.application.bot_data[DESK_KEY]
 
 
+_PERSON_KEY = "_govdesk_person"
+
+
 def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> PersonView | None:
     """The registered, active person behind this update, if any."""
     user = update.effective_user
     if user is None:
         return None
+    memo = vars(context)  # PTB makes one context per update, shared by its handlers
+    known = memo.get(_PERSON_KEY)
+    if known is not None and known.telegram_id == user.id:
+        return known
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        return view_by_telegram_id(session, user.id)
+        person = view_by_telegram_id(session, user.id)
+    if person is not None:  # a registration later in this update must still be seen
+        memo[_PERSON_KEY] = person
+    return person
 
 
 def is_private(update: Update) -> bool:

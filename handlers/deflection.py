@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from handlers.callbacks import pack
 from handlers.common import desk_of
-from handlers.knowledge_refs import article_by_id, article_ids
+from handlers.knowledge_refs import article_by_id
 from handlers.renderers import report as texts
 from handlers.renderers.common import trim
 from handlers.renderers.knowledge_hits import hits_text
@@ -23,12 +23,10 @@ def deflection_articles(context: ContextTypes.DEFAULT_TYPE, session: Session,
     if knowledge is None:
         return None
     hits = knowledge.matching_articles(session, description, limit=3)
-    ids = article_ids(session, [hit.key for hit in hits])
-    hits = [hit for hit in hits if hit.key in ids]
     if not hits:
         return None
-    rows: Rows = [[(f"📄 {index}. {trim(hit.title, 20)}", pack("kb", "view", ids[hit.key], 0)),
-                   (f"✅ {index} 解决了我的问题", pack(texts.PREFIX, "solved", ids[hit.key]))]
+    rows: Rows = [[(f"📄 {index}. {trim(hit.title, 20)}", pack("kb", "view", hit.article_id, 0)),
+                   (f"✅ {index} 解决了我的问题", pack(texts.PREFIX, "solved", hit.article_id))]
                   for index, hit in enumerate(hits, start=1)]
     rows.append([(texts.BUTTON_NEED_TICKET, pack(texts.PREFIX, "need"))])
     return texts.DEFLECTION.format(articles=hits_text(hits)), rows

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from handlers.callbacks import markup, parse
 from handlers.common import desk_of, person_of, reply
 from handlers.flows import set_default_text
-from handlers.knowledge_refs import article_by_id, article_ids, last_question
+from handlers.knowledge_refs import article_by_id, last_question
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import knowledge_chat as texts
 from handlers.renderers.markdown import pages
@@ -30,14 +30,13 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
     question = question[: texts.MAX_QUESTION_CHARS]
     with desk.sessions.begin() as session:
         hits = desk.knowledge.search(session, question, limit=3, asker_id=person.id)
-        ids = article_ids(session, [hit.key for hit in hits])
     if note:
         await reply(update, texts.QUESTION_TOO_LONG.format(limit=texts.MAX_QUESTION_CHARS))
     if not hits:
         await reply(update, texts.nothing_found(question),
                     reply_markup=markup(texts.report_row()))
         return
-    rows = texts.answer_rows([ids[hit.key] for hit in hits if hit.key in ids])
+    rows = texts.answer_rows([hit.article_id for hit in hits])
     await reply(update, texts.answers(hits), reply_markup=markup(rows))
 
 

@@ -8,12 +8,6 @@ from sqlalchemy.orm import Session
 from knowledge.models import Article, SearchLog
 
 
-def article_ids(session: Session, keys: list[str]) -> dict[str, int]:
-    """The ids of articles by key."""
-    rows = session.execute(select(Article.key, Article.id).where(Article.key.in_(keys)))
-    return {key: article_id for key, article_id in rows}
-
-
 def article_by_id(session: Session, article_id: int) -> Article | None:
     return session.get(Article, article_id)
 

@@ -16,6 +16,7 @@ class Hit:
     score: float
     snippet: str
     category: str | None = None
+    article_id: int = 0  # the article's database id (what a button carries)
 
     def as_json(self) -> dict[str, object]:
         """Return the JSON shape of a hit (key, title, score, snippet)."""
