@@ -88,13 +88,15 @@ def check_may_claim(person: PersonView, team_code: str) -> None:
 
 
 def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
-          now: datetime) -> Ticket:
+          now: datetime, *, checked: bool = False) -> Ticket:
     """Claim an unclaimed ticket; exactly one concurrent claimer wins.
 
     The checks read a few columns, not the ticket entity: under contention most presses are
-    refused, and each should cost one small query.
+    refused, and each should cost one small query. `checked`: the caller ran
+    check_claimable for this person a moment ago — the conditional UPDATE still decides.
     """
-    check_claimable(session, ticket_id, person)
+    if not checked:
+        check_claimable(session, ticket_id, person)
     won = session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status.in_(TRANSITIONS["claim"][0]),

@@ -123,7 +123,8 @@ def _claim_transaction(desk: Desk, telegram_id: int, chat_id: int,
             work.check_claimable(session, ticket_id, person)
         with desk.sessions.begin() as session:
             origin = Origin(person.id, chat_id, "group" if chat_id < 0 else "private")
-            ticket = work.claim(session, ticket_id, person, origin, desk.clock.now())
+            ticket = work.claim(session, ticket_id, person, origin, desk.clock.now(),
+                                checked=True)
             notify.to_person(session, desk, ticket.reporter.telegram_id,
                              texts.TO_REPORTER_CLAIMED.format(number=ticket.number,
                                                               name=escape(person.name)),

@@ -11,8 +11,8 @@ bot's answerCallbackQuery request arriving at the emulator. Checked: exactly one
 ticket (100), every other press answered with an alert, each ticket's claim in the database
 once. The bot is `govdesk run` in a subprocess (default) or in this process (--bot inprocess).
 
-    python tests/benchmarks/bench_claims.py --db sqlite|postgres [--tickets 100]
-        [--technicians 50] [--bot subprocess|inprocess] [--write]
+    python tests/benchmarks/bench_claims.py --db sqlite|postgres [--mode clients|burst]
+        [--tickets 100] [--technicians 50] [--bot subprocess|inprocess] [--reps 3] [--write]
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ async def run(args: argparse.Namespace) -> dict:
 
 
 COLUMNS = ["db", "mode", "tickets × techs", "presses", "winners", "alerts", "p50 ms", "p95 ms",
-           "p99 ms", "max ms", "presses/s", "bot CPU ms/press", "load", "date", "ok"]
+           "p95 of each run", "p99 ms", "max ms", "presses/s", "bot CPU ms/press", "load",
+           "date", "ok"]
 BEGIN, END = "<!-- bench_claims:begin -->", "<!-- bench_claims:end -->"
 
 
@@ -185,7 +186,8 @@ def row(args: argparse.Namespace, result: dict) -> list[str]:
     mode = f"{args.mode}, floor" if args.floor else args.mode
     return [args.db, mode, f"{args.tickets} × {args.technicians}", str(result["presses"]),
             str(result["winners"]), str(result["alerts"]), bb.ms(result["p50"]),
-            bb.ms(result["p95"]), bb.ms(result["p99"]), bb.ms(result["max"]),
+            bb.ms(result["p95"]), " / ".join(bb.ms(p) for p in result["p95s"]),
+            bb.ms(result["p99"]), bb.ms(result["max"]),
             f"{result['presses'] / result['wall_s']:.0f}", cpu, f"{result['load']:.1f}",
             time.strftime("%Y-%m-%d %H:%M"),
             "✓" if (result["ok"] or args.floor) and not result["errors"] else "✗"]
@@ -220,6 +222,8 @@ def main() -> int:
     parser.add_argument("--floor", action="store_true",
                         help="press a button the bot refuses without touching the database: "
                              "what PTB and the transport cost alone")
+    parser.add_argument("--reps", type=int, default=3,
+                        help="runs; the one with the median p95 is reported")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
     args = parser.parse_args()
     global FLOOR
@@ -227,7 +231,16 @@ def main() -> int:
     bb.quiet_logging()
     print(f"machine: {bb.machine()}", flush=True)
     load = os.getloadavg()[0]
-    result = asyncio.run(run(args))
+    results = []
+    for repetition in range(args.reps):
+        results.append(asyncio.run(run(args)))
+        print(f"  run {repetition + 1}/{args.reps}: p95 {bb.ms(results[-1]['p95'])} ms",
+              flush=True)
+    # the run with the median p95 stands for all; every run must pass its checks
+    result = sorted(results, key=lambda r: r["p95"])[len(results) // 2]
+    result["p95s"] = [r["p95"] for r in results]
+    result["ok"] = all(r["ok"] for r in results)
+    result["errors"] = [e for r in results for e in r["errors"]]
     result["load"] = load
     line = row(args, result)
     print(bb.table(COLUMNS, [line]))
