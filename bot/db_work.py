@@ -3,9 +3,9 @@
 The bot answers everyone on one event loop, and its database calls block. On SQLite a call
 is a local function call with one writer at a time, so it runs inline: a thread would only
 add hand-offs and lock waits. On PostgreSQL every statement is a network round trip; the
-hot paths (a claim press: look up the presser, the conditional UPDATE, commit) run in a
-small pool of threads instead, so the round-trip waits of many presses overlap while the
-loop parses the next updates. The driver releases the GIL while it waits.
+hot paths (a claim press: look up the presser, the conditional UPDATE, commit; a card's
+state) run in a small pool of threads instead, so the round-trip waits of many presses
+overlap while the loop parses the next updates. The driver releases the GIL while it waits.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from typing import TypeVar
 from sqlalchemy import Engine
 
 T = TypeVar("T")
-#: Threads for PostgreSQL work; below the engine's pool size (bot.db) so none waits for a
-#: connection.
-WORKERS = 4
+#: Threads for PostgreSQL work (below the engine's pool size in bot.db, so none waits for a
+#: connection). The work is mostly Python holding the GIL, so more threads only contend:
+#: in tests/benchmarks/bench_claims.py two did as well as or better than one, four or eight.
+WORKERS = 2
 
 
 class DatabaseWork:
