@@ -82,7 +82,7 @@ class ClaimMemo:
         if entry is None:
             return None
         if self._clock() - entry[0] > self.ttl:
-            del table[key]
+            table.pop(key, None)  # another thread may have dropped it first
             return None
         return entry[1]
 
