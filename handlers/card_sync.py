@@ -112,6 +112,13 @@ async def refresh_cards(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> N
     request_refresh(context, ticket_id)
 
 
+def refresh_if_stale(context: ContextTypes.DEFAULT_TYPE, query: Any, ticket_id: int,
+                     status: str | None) -> None:
+    """A press on a card that no longer shows its ticket's state: bring the card up to date."""
+    if shows_stale_card(query.message, ticket_id, status):
+        request_refresh(context, ticket_id)
+
+
 def shows_stale_card(message: Message | None, ticket_id: int, status: str | None) -> bool:
     """True if `message` is a card of the ticket whose buttons no longer fit its status."""
     if message is None or status is None or message.reply_markup is None:
