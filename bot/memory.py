@@ -7,7 +7,10 @@ the index warm-up). Two things follow for a long-running bot:
 - every full garbage collection walks the long-lived objects again: ~80 ms with jieba's
   dictionary loaded, a pause the event loop cannot answer anyone in. `gc.freeze()` moves
   what is alive after start-up out of the collector's way (the CPython docs recommend it
-  for long-running servers), so later collections only walk objects made since;
+  for long-running servers), so later collections only walk objects made since. The
+  price: an object alive at start-up that later becomes cyclic garbage is not reclaimed —
+  what start-up keeps alive (modules, dictionaries, the engine, the application) lives as
+  long as the process anyway;
 - the allocator keeps the freed pages. `malloc_trim(0)` hands them back to the system so
   the idle bot's resident memory is what it really uses.
 """
