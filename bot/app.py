@@ -75,7 +75,7 @@ def _file_url(api_url: str) -> str:
 async def _post_init(application: Application) -> None:
     """Start the background services and publish the command menu."""
     desk: Desk = application.bot_data[DESK_KEY]
-    desk.database.warm(desk.engine)
+    desk.database.warm()
     sender = OutboxSender(desk, application.bot)
     application.bot_data[SENDER_KEY] = sender
     sender.start()

@@ -56,17 +56,14 @@ class ClaimMemo:
         self._people: dict[int, tuple[float, PersonView | None]] = {}
 
     def taken(self, ticket_id: int) -> Taken | None:
-        return self._fresh(self._taken, ticket_id)
+        return self._fresh(self._taken, ticket_id, self.ttl)[1]
 
     def remember_taken(self, ticket_id: int, taken: Taken) -> None:
         self._put(self._taken, ticket_id, taken)
 
     def person(self, telegram_id: int) -> tuple[bool, PersonView | None]:
         """(known, view): known is False when the memo has nothing fresh for this id."""
-        entry = self._people.get(telegram_id)
-        if entry is None or self._clock() - entry[0] > self.person_ttl:
-            return False, None
-        return True, entry[1]
+        return self._fresh(self._people, telegram_id, self.person_ttl)
 
     def remember_person(self, telegram_id: int, view: PersonView | None) -> None:
         self._put(self._people, telegram_id, view)
@@ -77,14 +74,16 @@ class ClaimMemo:
     def forget_people(self) -> None:
         self._people.clear()
 
-    def _fresh(self, table: dict[int, tuple[float, Any]], key: int) -> Any:
+    def _fresh(self, table: dict[int, tuple[float, Any]], key: int,
+               ttl: float) -> tuple[bool, Any]:
+        """(found, value) of an entry younger than `ttl`; an older one is dropped."""
         entry = table.get(key)
         if entry is None:
-            return None
-        if self._clock() - entry[0] > self.ttl:
+            return False, None
+        if self._clock() - entry[0] > ttl:
             table.pop(key, None)  # another thread may have dropped it first
-            return None
-        return entry[1]
+            return False, None
+        return True, entry[1]
 
     def _put(self, table: dict[int, tuple[float, Any]], key: int, value: Any) -> None:
         if len(table) >= MAX_ENTRIES:

@@ -29,6 +29,7 @@ class DatabaseWork:
     """`await work.run(fn, *args)`: fn(*args) inline on SQLite, in a thread otherwise."""
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self.inline = engine.dialect.name == "sqlite"
         self._pool: ThreadPoolExecutor | None = None
 
@@ -39,11 +40,11 @@ class DatabaseWork:
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="govdesk-db")
         return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
 
-    def warm(self, engine: Engine) -> None:
+    def warm(self) -> None:
         """Open the connections the threads will use now, not on the first busy second."""
         if self.inline:
             return
-        connections = [engine.connect() for _ in range(WORKERS)]
+        connections = [self.engine.connect() for _ in range(WORKERS)]
         for connection in connections:
             connection.close()
 

@@ -54,7 +54,7 @@ class Desk:
         """Sessions for reads whose answer needs no later write. On PostgreSQL they run in
         autocommit (no BEGIN and ROLLBACK round trips: measured 20 % less per read); on
         SQLite a transaction is cheaper than switching the connection's mode."""
-        if self.engine.dialect.name == "sqlite":
+        if self.database.inline:
             return self.sessions
         return sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
                             expire_on_commit=False)

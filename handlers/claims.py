@@ -16,11 +16,10 @@ from telegram.ext import ContextTypes
 from bot import work
 from bot.claim_memo import ClaimMemo, Taken
 from bot.desk import Desk
-from bot.lifecycle import Origin
 from bot.people import PersonView, view_by_telegram_id
 from handlers import notify
 from handlers.card_sync import refresh_if_stale, request_refresh
-from handlers.common import desk_of
+from handlers.common import desk_of, origin_in_chat
 from handlers.ordering import Turns
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import relay as relay_texts
@@ -39,7 +38,9 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     where it keeps the loop free (Desk.database).
     """
     desk, query = desk_of(context), update.callback_query
-    turns = context.application.bot_data.setdefault(TURNS_KEY, Turns())
+    turns = context.application.bot_data.get(TURNS_KEY)
+    if turns is None:
+        turns = context.application.bot_data[TURNS_KEY] = Turns()
     async with turns.of(ticket_id):  # one press per ticket at a time asks the database
         outcome = _remembered_refusal(desk.claim_memo, update.effective_user.id, ticket_id)
         if outcome is None:
@@ -95,9 +96,8 @@ def _claim_transaction(desk: Desk, telegram_id: int, chat_id: int,
                 return _ClaimOutcome(refusal=texts.NO_RIGHT)
             work.check_claimable(session, ticket_id, person)
         with desk.sessions.begin() as session:
-            origin = Origin(person.id, chat_id, "group" if chat_id < 0 else "private")
-            ticket = work.claim(session, ticket_id, person, origin, desk.clock.now(),
-                                checked=True)
+            ticket = work.claim(session, ticket_id, person, origin_in_chat(person.id, chat_id),
+                                desk.clock.now(), checked=True)
             notify.to_person(session, desk, ticket.reporter.telegram_id,
                              texts.TO_REPORTER_CLAIMED.format(number=ticket.number,
                                                               name=escape(person.name)),

@@ -9,6 +9,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.desk import Desk
+from bot.lifecycle import Origin
 from bot.people import PersonView, view_by_telegram_id
 
 DESK_KEY = "desk"
@@ -37,6 +38,16 @@ def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> PersonView 
     if person is not None:  # a registration later in this update must still be seen
         memo[_PERSON_KEY] = person
     return person
+
+
+def origin_in_chat(person_id: int, chat_id: int) -> Origin:
+    """Where a person's action came from: a group chat (negative id) or a private one."""
+    return Origin(person_id, chat_id, "group" if chat_id < 0 else "private")
+
+
+def origin_of(update: Update, person: PersonView) -> Origin:
+    """The origin of this update's action by `person`."""
+    return origin_in_chat(person.id, update.effective_chat.id)
 
 
 def is_private(update: Update) -> bool:

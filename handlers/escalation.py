@@ -14,13 +14,13 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import escalation, outbox, sla_explain, tickets
 from bot.escalation import EscalationRefused
-from bot.lifecycle import Origin, TransitionRefused
+from bot.lifecycle import TransitionRefused
 from bot.models import Team, Ticket
 from bot.people import PersonView
 from handlers import notify
 from handlers.callbacks import as_json, markup, parse
 from handlers.card_sync import refresh_cards
-from handlers.common import desk_of, person_of, reply
+from handlers.common import desk_of, origin_of, person_of, reply
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import escalation as texts
 from handlers.renderers import work as work_texts
@@ -44,11 +44,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await action(update, context, person, int(callback.args[0]))
 
 
-def _origin(update: Update, person: PersonView) -> Origin:
-    chat = update.effective_chat
-    return Origin(person.id, chat.id, "group" if chat.id < 0 else "private")
-
-
 def _ticket(session, ticket_id: int, person: PersonView, level: int) -> Ticket:
     """The ticket, if the person may act on it at this escalation level (else Refusal)."""
     ticket = session.get(Ticket, ticket_id)
@@ -68,7 +63,7 @@ async def _urge(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     with desk.sessions.begin() as session:
         ticket = _ticket(session, ticket_id, person, 1)
         try:
-            recipients = escalation.urge(session, ticket, person, _origin(update, person),
+            recipients = escalation.urge(session, ticket, person, origin_of(update, person),
                                          desk.clock.now(), getattr(desk, "roster", None))
         except EscalationRefused as error:
             raise Refusal(str(error)) from None
@@ -126,7 +121,7 @@ async def _mine(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     with desk.sessions.begin() as session:
         ticket = _ticket(session, ticket_id, person, 2)
         try:
-            escalation.take_over(session, ticket, person, _origin(update, person),
+            escalation.take_over(session, ticket, person, origin_of(update, person),
                                  desk.clock.now())
         except (EscalationRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None

@@ -12,13 +12,13 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import work
-from bot.lifecycle import Origin, TransitionRefused
+from bot.lifecycle import TransitionRefused
 from bot.models import Ticket
 from bot.people import PersonView
 from handlers import claims, notify, relay, work_flows
 from handlers.callbacks import parse
 from handlers.card_sync import refresh_cards, refresh_if_stale
-from handlers.common import desk_of, person_of
+from handlers.common import desk_of, origin_of, person_of
 from handlers.my_tickets import send_detail
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import work as texts
@@ -45,11 +45,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await action(update, context, person, int(callback.args[0]), callback.args[1:])
 
 
-def _origin(update: Update, person: PersonView) -> Origin:
-    chat = update.effective_chat
-    return Origin(person.id, chat.id, "group" if chat.id < 0 else "private")
-
-
 @refusals
 async def _simple(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
                   ticket_id: int, step: Callable[..., None], message: str | None) -> bool:
@@ -60,7 +55,7 @@ async def _simple(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pe
         try:
             if ticket is None:
                 raise work.WorkRefused(texts.STALE)
-            step(session, ticket, person, _origin(update, person), desk.clock.now())
+            step(session, ticket, person, origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             refresh_if_stale(context, query, ticket_id, ticket.status if ticket else None)
             raise Refusal(str(error)) from None

@@ -14,7 +14,7 @@ from bot.people import PersonView
 from handlers import notify
 from handlers.callbacks import markup
 from handlers.card_sync import refresh_cards
-from handlers.common import desk_of, person_of, reply
+from handlers.common import desk_of, origin_of, person_of, reply
 from handlers.flows import FlowStep, register_flow
 from handlers.knowledge_drafts import draft_from_ticket
 from handlers.refusals import Refusal, refusals
@@ -23,11 +23,6 @@ from handlers.renderers.common import escape
 from handlers.reporter_buttons import resolved_rows
 
 PEND_FLOW, RESOLVE_FLOW = "pend", "resolve"
-
-
-def _origin(update: Update, person: PersonView) -> Origin:
-    chat = update.effective_chat
-    return Origin(person.id, chat.id, "group" if chat.id < 0 else "private")
 
 
 def _allowed(context: ContextTypes.DEFAULT_TYPE, person: PersonView, ticket_id: int
@@ -69,7 +64,7 @@ async def pend_with(update, context, person: PersonView, ticket_id: int, reason:
     with desk.sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
         try:
-            work.pend(session, ticket, person, reason, _origin(update, person), desk.clock.now())
+            work.pend(session, ticket, person, reason, origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None
         notify.to_person(session, desk, ticket.reporter.telegram_id,
@@ -230,7 +225,7 @@ async def _move_to_person(update, context, person, ticket_id, args) -> None:
             if ticket is None:
                 raise work.WorkRefused(texts.STALE)
             target = work.reassign_to_person(session, ticket, person, int(args[0]),
-                                             _origin(update, person), desk.clock.now())
+                                             origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None
         notify.to_person(session, desk, target.telegram_id,
@@ -252,7 +247,7 @@ async def _move_to_team(update, context, person, ticket_id, args) -> None:
             if ticket is None or len(args) != 1:
                 raise work.WorkRefused(texts.STALE)
             team = work.reassign_to_team(session, ticket, person, args[0],
-                                         _origin(update, person), desk.clock.now())
+                                         origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None
         notify.new_ticket(session, desk, ticket, note=texts.TO_TEAM_MOVED.format(

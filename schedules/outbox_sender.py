@@ -87,6 +87,7 @@ class OutboxSender:
         self._pace = AsyncLimiter(SEND_RATE * SEND_BURST_SECONDS, SEND_BURST_SECONDS)
         self._group_pace: dict[int, AsyncLimiter] = {}
         self._paused_until: datetime | None = None  # desk time: nothing is tried before
+        self._round = asyncio.Lock()  # one look at the outbox at a time (it may await a thread)
 
     def wake(self) -> None:
         """Something was enqueued (or the clock moved): look now rather than at the next tick."""
@@ -122,6 +123,10 @@ class OutboxSender:
 
     async def start_due(self) -> list[asyncio.Task[None]]:
         """Start a sending task for every chat with due messages that has none running."""
+        async with self._round:  # the loop and drain_once must not both start a chat
+            return await self._start_due()
+
+    async def _start_due(self) -> list[asyncio.Task[None]]:
         if self.paused:
             return []
         batch = await self.desk.database.run(self._due, tuple(self._busy))
@@ -203,16 +208,13 @@ class OutboxSender:
         self._failures, self._paused_until = 0, None
         # inline, not in a database thread: the link must exist before the bot reads the
         # next update, which may be the recipient's reply to this very message
-        self._sent(item, message.message_id)
-        return True
-
-    def _sent(self, item: Notification, message_id: int) -> None:
         with self.desk.sessions.begin() as session:
             now = self.desk.clock.now()
-            outbox.mark_sent(session, item.id, now, message_id)
+            outbox.mark_sent(session, item.id, now, message.message_id)
             if item.ticket_id is not None:
-                message_links.link(session, item.chat_id, message_id, item.ticket_id,
+                message_links.link(session, item.chat_id, message.message_id, item.ticket_id,
                                    now, kind=item.kind)
+        return True
 
     @asynccontextmanager
     async def _paced(self, chat_id: int) -> AsyncIterator[None]:
