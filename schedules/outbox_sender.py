@@ -87,6 +87,7 @@ class OutboxSender:
         self._pace = AsyncLimiter(SEND_RATE * SEND_BURST_SECONDS, SEND_BURST_SECONDS)
         self._group_pace: dict[int, AsyncLimiter] = {}
         self._paused_until: datetime | None = None  # desk time: nothing is tried before
+        self._stopping = False
         self._round = asyncio.Lock()  # one look at the outbox at a time (it may await a thread)
 
     def wake(self) -> None:
@@ -94,9 +95,14 @@ class OutboxSender:
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
+        # the flag, not only cancel(): Python 3.11's asyncio.wait_for loses a cancellation
+        # that arrives as the awaited wake-up completes, and the loop would then run forever
+        self._stopping = True
+        self._wake.set()
         tasks = [t for t in (self._task, *self._busy.values()) if t is not None]
         for task in tasks:
             task.cancel()
@@ -110,7 +116,7 @@ class OutboxSender:
         return self._paused_until is not None and self.desk.clock.now() < self._paused_until
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.start_due()
