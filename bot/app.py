@@ -75,7 +75,7 @@ def _file_url(api_url: str) -> str:
 async def _post_init(application: Application) -> None:
     """Start the background services and publish the command menu."""
     desk: Desk = application.bot_data[DESK_KEY]
-    desk.database.warm()
+    await desk.database.warm()
     sender = OutboxSender(desk, application.bot)
     application.bot_data[SENDER_KEY] = sender
     sender.start()
@@ -99,3 +99,4 @@ async def _post_stop(application: Application) -> None:
     sender = application.bot_data.pop(SENDER_KEY, None)
     if sender is not None:
         await sender.stop()
+    await application.bot_data[DESK_KEY].database.aclose()

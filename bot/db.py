@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, exc, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.migrations import HEAD
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,16 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20)
     _ping_when_idle(engine)
+    return engine
+
+
+def make_loop_engine(url: URL, size: int) -> AsyncEngine:
+    """make_engine's asyncio twin for a database server, for work the bot runs on its event
+    loop (bot.db_work): `size` connections kept, as many more when busy."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url, pool_size=size, max_overflow=size)
+    _ping_when_idle(engine.sync_engine)
     return engine
 
 

@@ -95,7 +95,15 @@ def record(session: Session, ticket: Ticket, kind: str, origin: Origin, now: dat
            note: str | None = None, from_status: str | None = None,
            to_status: str | None = None, **data: Any) -> TicketEvent:
     """Append an event (a status change, a comment, a reminder …) to the ticket's history."""
-    event = TicketEvent(ticket_id=ticket.id, at=now, actor_id=origin.actor_id, kind=kind,
+    return record_for(session, ticket.id, kind, origin, now, note=note, from_status=from_status,
+                      to_status=to_status, **data)
+
+
+def record_for(session: Session, ticket_id: int, kind: str, origin: Origin, now: datetime, *,
+               note: str | None = None, from_status: str | None = None,
+               to_status: str | None = None, **data: Any) -> TicketEvent:
+    """record() for a ticket the session has not loaded."""
+    event = TicketEvent(ticket_id=ticket_id, at=now, actor_id=origin.actor_id, kind=kind,
                         from_status=from_status, to_status=to_status, note=note,
                         chat_id=origin.chat_id, source=origin.source, data=dict(data))
     session.add(event)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import MessageLink, Ticket
@@ -13,13 +13,12 @@ from bot.models import MessageLink, Ticket
 
 def link(session: Session, chat_id: int, message_id: int, ticket_id: int, now: datetime,
          kind: str = "message") -> None:
-    """Remember that this message in this chat is about this ticket."""
-    try:
-        with session.begin_nested():
-            session.add(MessageLink(chat_id=chat_id, message_id=message_id, ticket_id=ticket_id,
-                                    kind=kind, created_at=now))
-    except IntegrityError:  # already linked
-        pass
+    """Remember that this message in this chat is about this ticket (once: a message sent
+    again after a retry keeps its first link). One statement, no savepoint."""
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement: Insert = dialect.insert(MessageLink).values(
+        chat_id=chat_id, message_id=message_id, ticket_id=ticket_id, kind=kind, created_at=now)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["chat_id", "message_id"]))
 
 
 def ticket_for(session: Session, chat_id: int, message_id: int) -> Ticket | None:

@@ -7,18 +7,24 @@ applied with `bot.sla.step` — so pend/resume/reopen/priority changes move the 
 same transaction, whichever module recorded the event, and two transactions cannot interleave
 their updates of one ticket. A ticket without stored clocks (created before this existed) is
 replayed from its whole log. `differences` compares what is stored with a fresh replay.
+
+A ticket loaded in the session has its clocks written onto the entity. A ticket that is not
+(a claim changes its row with one UPDATE and never loads it) has them read and written with
+two small statements — or none to read, when the caller hands over the clocks it just read
+under the lock (`mark_locked(…, clocks=…)`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session, lazyload, sessionmaker
+from sqlalchemy import bindparam, event, inspect, select, update
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bot import sla
 from bot.models import Ticket, TicketEvent
@@ -27,6 +33,7 @@ from bot.priority import SlaPolicy
 logger = logging.getLogger(__name__)
 
 LOCKED_KEY = "sla_locked_tickets"
+CLOCKS_KEY = "sla_clocks"  # ticket id -> its SLA columns, read under the lock this transaction
 SLA_COLUMNS = (
     "priority", "response_due_at", "resolution_due_at",
     "response_used_minutes", "response_since", "response_alerted_percent", "response_stopped_at",
@@ -64,19 +71,51 @@ def apply_new_events(session: Session, policy: SlaPolicy) -> None:
         by_ticket[ticket_event.ticket_id].append(ticket_event)
     with session.no_autoflush:
         for ticket_id, new_events in sorted(by_ticket.items()):
-            ticket = session.get(Ticket, ticket_id, options=[lazyload("*")])
+            ticket = session.identity_map.get(identity_key(Ticket, ticket_id))
             if ticket is None:
+                _apply_to_row(session, ticket_id, new_events, policy)
                 continue
             _lock(session, ticket)
-            state = state_of(ticket)
-            if state is None:  # never computed: replay the stored log, then the new events
-                state = sla.replay(_stored_events(session, ticket_id) + new_events, policy,
-                                   ticket.priority)
-            else:
-                for ticket_event in new_events:
-                    state = sla.step(state, ticket_event, policy, ticket.priority)
+            state = _advanced(session, ticket_id, state_of(ticket), ticket.priority, new_events,
+                              policy)
             if state is not None:
                 store(ticket, state, policy)
+
+
+def _advanced(session: Session, ticket_id: int, state: sla.SlaState | None, priority: str,
+              new_events: list[TicketEvent], policy: SlaPolicy) -> sla.SlaState | None:
+    """The state after the new events; never computed: replay the stored log first."""
+    if state is None:
+        return sla.replay(_stored_events(session, ticket_id) + new_events, policy, priority)
+    for ticket_event in new_events:
+        state = sla.step(state, ticket_event, policy, priority)
+    return state
+
+
+_CLOCKS = select(*(Ticket.__table__.c[name] for name in SLA_COLUMNS)).where(
+    Ticket.__table__.c.id == bindparam("ticket_id"))
+
+
+def _apply_to_row(session: Session, ticket_id: int, new_events: list[TicketEvent],
+                  policy: SlaPolicy) -> None:
+    """The same for a ticket the session has not loaded: read and write its columns only."""
+    clocks = _clocks(session).get(ticket_id)
+    if clocks is None:
+        lock(session, [ticket_id])
+        row = session.execute(_CLOCKS, {"ticket_id": ticket_id}).mappings().first()
+        if row is None:
+            return
+        clocks = dict(row)
+    state = _advanced(session, ticket_id, state_from(clocks), clocks["priority"], new_events,
+                      policy)
+    if state is None:
+        return
+    changed = {name: value for name, value in _columns(state, policy).items()
+               if clocks[name] != value}
+    if changed:
+        table = Ticket.__table__
+        session.execute(update(table).where(table.c.id == ticket_id).values(**changed))
+    _clocks(session)[ticket_id] = {**clocks, **changed}
 
 
 def lock(session: Session, ticket_ids: Sequence[int]) -> None:
@@ -89,15 +128,24 @@ def lock(session: Session, ticket_ids: Sequence[int]) -> None:
         session.execute(update(Ticket).where(Ticket.id.in_(ids))
                         .values(next_sla_check_at=Ticket.next_sla_check_at)
                         .execution_options(synchronize_session=False))
-    else:  # row locks, always in id order (no deadlock between two sweeps)
+    else:  # row locks, always in id order (no deadlock between two sweeps); the lock an
+        # UPDATE takes, so inserting rows that refer to the ticket (events, messages) waits not
         session.execute(select(Ticket.id).where(Ticket.id.in_(ids)).order_by(Ticket.id)
-                        .with_for_update())
+                        .with_for_update(key_share=True))
     _locked(session).update(ids)
 
 
-def mark_locked(session: Session, ticket_ids: Sequence[int]) -> None:
-    """The caller holds these tickets' write locks and read them after taking the locks."""
+def mark_locked(session: Session, ticket_ids: Sequence[int],
+                clocks: Mapping[int, Mapping[str, Any]] | None = None) -> None:
+    """The caller holds these tickets' write locks and read them after taking the locks;
+    `clocks`: the SLA_COLUMNS of those it did not load, as read then (none to read again)."""
     _locked(session).update(ticket_ids)
+    for ticket_id, values in (clocks or {}).items():
+        _clocks(session)[ticket_id] = dict(values)
+
+
+def _clocks(session: Session) -> dict[int, dict[str, Any]]:
+    return session.info.setdefault(CLOCKS_KEY, {})
 
 
 def _locked(session: Session) -> set[int]:
@@ -108,6 +156,7 @@ def _locked(session: Session) -> set[int]:
 def _forget_locks(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the outermost transaction ended: its locks are gone
         session.info.pop(LOCKED_KEY, None)
+        session.info.pop(CLOCKS_KEY, None)
 
 
 def _lock(session: Session, ticket: Ticket) -> None:
@@ -129,17 +178,22 @@ def _stored_events(session: Session, ticket_id: int) -> list[TicketEvent]:
 
 def state_of(ticket: Ticket) -> sla.SlaState | None:
     """The SLA state stored on a ticket (None if it was never computed)."""
-    if ticket.response_used_minutes is None or ticket.resolution_used_minutes is None:
+    return state_from({name: getattr(ticket, name) for name in SLA_COLUMNS})
+
+
+def state_from(columns: Mapping[str, Any]) -> sla.SlaState | None:
+    """The SLA state in a ticket's SLA_COLUMNS (None if it was never computed)."""
+    if columns["response_used_minutes"] is None or columns["resolution_used_minutes"] is None:
         return None
     return sla.SlaState(
-        ticket.priority,
-        sla.ClockState(ticket.response_used_minutes, ticket.response_since,
-                       ticket.response_due_at, ticket.response_alerted_percent or 0,
-                       ticket.response_stopped_at),
-        sla.ClockState(ticket.resolution_used_minutes, ticket.resolution_since,
-                       ticket.resolution_due_at, ticket.resolution_alerted_percent or 0,
-                       ticket.resolution_stopped_at),
-        ticket.sla_paused_at, ticket.sla_paused_minutes or 0.0,
+        columns["priority"],
+        sla.ClockState(columns["response_used_minutes"], columns["response_since"],
+                       columns["response_due_at"], columns["response_alerted_percent"] or 0,
+                       columns["response_stopped_at"]),
+        sla.ClockState(columns["resolution_used_minutes"], columns["resolution_since"],
+                       columns["resolution_due_at"], columns["resolution_alerted_percent"] or 0,
+                       columns["resolution_stopped_at"]),
+        columns["sla_paused_at"], columns["sla_paused_minutes"] or 0.0,
     )
 
 

@@ -7,14 +7,16 @@ any technician of the team may claim an unclaimed one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 
 from bot import sla_store
-from bot.lifecycle import NEW, TRANSITIONS, Origin, TransitionRefused, apply, record
-from bot.models import Person, Team, Ticket
+from bot.lifecycle import NEW, TRANSITIONS, Origin, TransitionRefused, apply, record_for
+from bot.models import Category, Person, Team, Ticket
 from bot.people import PersonView
 
 MAX_RESOLUTION_CHARS = 2000
@@ -44,16 +46,26 @@ def check_may_work(person: PersonView, ticket: Ticket) -> None:
         raise WorkRefused("仅处理人可操作。")
 
 
+Reporter, Holder = aliased(Person), aliased(Person)
 _CLAIM_STATE = (  # built once: constructing a statement costs more than running it
-    select(Ticket.status, Ticket.assignee_id, Team.code, Person.name)
+    select(Ticket.status, Ticket.assignee_id, Team.code, Holder.name, Ticket.number,
+           Reporter.telegram_id, Reporter.name, Category.name)
     .join(Team, Ticket.team_id == Team.id)
-    .outerjoin(Person, Person.id == Ticket.assignee_id)
+    .join(Category, Ticket.category_id == Category.id)
+    .join(Reporter, Reporter.id == Ticket.reporter_id)
+    .outerjoin(Holder, Holder.id == Ticket.assignee_id)
     .where(Ticket.id == bindparam("ticket_id")))
 
-
-# What the winner's notifications need, in one query (not the people's roles and teams).
-_WINNER_LOAD = (lazyload("*"), joinedload(Ticket.reporter).lazyload("*"),
-                joinedload(Ticket.category).lazyload("*"), joinedload(Ticket.team).lazyload("*"))
+_TICKETS = Ticket.__table__
+# The claim itself: one conditional UPDATE, which returns the SLA clocks it locked.
+_CLAIM = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"),
+           _TICKETS.c.status.in_(TRANSITIONS["claim"][0]), _TICKETS.c.assignee_id.is_(None))
+    .values(status=TRANSITIONS["claim"][1], assignee_id=bindparam("assignee_id"),
+            claimed_at=bindparam("now"), updated_at=bindparam("now"),
+            first_response_at=func.coalesce(_TICKETS.c.first_response_at, bindparam("now")))
+    .returning(*(_TICKETS.c[name] for name in sla_store.SLA_COLUMNS)))
 
 
 class AlreadyTaken(TransitionRefused):
@@ -66,19 +78,32 @@ class AlreadyTaken(TransitionRefused):
         self.team_code = team_code
 
 
-def check_claimable(session: Session, ticket_id: int, person: PersonView) -> None:
+@dataclass(frozen=True)
+class ClaimTarget:
+    """An unclaimed ticket as a claim sees it: what its notices and the claim memo need."""
+
+    ticket_id: int
+    number: str
+    team_code: str
+    reporter_telegram_id: int | None
+    reporter_name: str
+    category_name: str
+
+
+def check_claimable(session: Session, ticket_id: int, person: PersonView) -> ClaimTarget:
     """Refuse a claim that is already decided — one small read, no write lock.
 
     Under contention most presses end here; the bot runs it outside a transaction first
-    (Desk.reads) so a refused press costs a single query.
+    (DatabaseWork.reads) so a refused press costs a single query.
     """
     row = session.execute(_CLAIM_STATE, {"ticket_id": ticket_id}).first()
     if row is None:
         raise WorkRefused("工单不存在。")
-    status, assignee_id, team_code, holder = row
+    status, assignee_id, team_code, holder, number, reporter_telegram_id, reporter, category = row
     check_may_claim(person, team_code)
     if assignee_id is not None or status not in TRANSITIONS["claim"][0]:
         raise AlreadyTaken(holder, status, team_code)
+    return ClaimTarget(ticket_id, number, team_code, reporter_telegram_id, reporter, category)
 
 
 def check_may_claim(person: PersonView, team_code: str) -> None:
@@ -88,34 +113,29 @@ def check_may_claim(person: PersonView, team_code: str) -> None:
 
 
 def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
-          now: datetime, *, checked: bool = False) -> Ticket:
+          now: datetime, *, target: ClaimTarget | None = None) -> ClaimTarget:
     """Claim an unclaimed ticket; exactly one concurrent claimer wins.
 
-    The checks read a few columns, not the ticket entity: under contention most presses are
-    refused, and each should cost one small query. `checked`: the caller ran
-    check_claimable for this person a moment ago — the conditional UPDATE still decides.
+    Under contention the winner should be cheap too: the ticket is not loaded — one UPDATE
+    changes it and returns its SLA clocks, the claim event moves them (bot.sla_store) and
+    the caller gets what its notices need. `target`: the caller ran check_claimable for this
+    person a moment ago — the conditional UPDATE still decides.
     """
-    if not checked:
-        check_claimable(session, ticket_id, person)
-    won = session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status.in_(TRANSITIONS["claim"][0]),
-               Ticket.assignee_id.is_(None))
-        .values(status="assigned", assignee_id=person.id, claimed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won != 1:  # lost the race between the check and the UPDATE
-        status, _, team_code, holder = session.execute(
+    if target is None:
+        target = check_claimable(session, ticket_id, person)
+    clocks = session.execute(_CLAIM, {"ticket_id": ticket_id, "assignee_id": person.id,
+                                      "now": now}).mappings().first()
+    if clocks is None:  # lost the race between the check and the UPDATE
+        status, _, team_code, holder, *_ = session.execute(
             _CLAIM_STATE, {"ticket_id": ticket_id}).one()
         raise AlreadyTaken(holder, status, team_code)
-    # the UPDATE holds the ticket's write lock, and the ticket is read after it: its SLA
-    # clocks are current, so the SLA hook need not lock and re-read it again
-    sla_store.mark_locked(session, [ticket_id])
-    ticket = session.get(Ticket, ticket_id, populate_existing=True, options=_WINNER_LOAD)
-    if ticket.first_response_at is None:
-        ticket.first_response_at = now
-    record(session, ticket, "claim", origin, now, from_status=NEW, to_status="assigned")
-    return ticket
+    loaded = session.identity_map.get(identity_key(Ticket, ticket_id))
+    if loaded is not None:  # the caller's copy is out of date now
+        session.expire(loaded)
+    sla_store.mark_locked(session, [ticket_id], {ticket_id: clocks})
+    record_for(session, ticket_id, "claim", origin, now, from_status=NEW,
+               to_status=TRANSITIONS["claim"][1])
+    return target
 
 
 def start(session: Session, ticket: Ticket, person: PersonView, origin: Origin,

@@ -162,7 +162,7 @@ async def _refresh(application: Application, ticket_id: int,
 def _card_state(desk: Desk, ticket_id: int, shown: tuple[Any, ...] | None
                 ) -> tuple[tuple[Any, ...], str, list, list[tuple[int, int]]] | None:
     """The ticket's card and where it is posted; None if the cards already show it."""
-    with desk.sessions.begin() as session:
+    with desk.database.transaction() as session:
         signature = session.execute(select(*_SIGNATURE).where(Ticket.id == ticket_id)).first()
         if signature is None or shown == tuple(signature):
             return None

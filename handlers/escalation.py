@@ -128,7 +128,7 @@ async def _mine(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
         notify.to_person(session, desk, ticket.reporter.telegram_id,
                          texts.TO_REPORTER_TAKEN.format(number=ticket.number,
                                                         name=escape(person.name)),
-                         ticket=ticket, kind="status")
+                         ticket_id=ticket.id, kind="status")
         number = ticket.number
     await update.callback_query.answer()
     await reply(update, texts.TAKEN.format(number=number))

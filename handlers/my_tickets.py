@@ -84,7 +84,7 @@ async def add_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if person is None:
         await reply(update, NOT_REGISTERED)
         return
-    number = _replied_ticket_number(update, context)
+    number = await _replied_ticket_number(update, context)
     if number is not None and context.args and normalise_number(context.args[0]) is None:
         text = update.effective_message.text.split(maxsplit=1)[1]  # /note text, as a reply
         await comment_on(update, context, person, number, text)
@@ -96,11 +96,13 @@ async def add_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await comment_on(update, context, person, context.args[0][:40], text)
 
 
-def _replied_ticket_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+async def _replied_ticket_number(update: Update, context: ContextTypes.DEFAULT_TYPE
+                                 ) -> str | None:
     """The number of the ticket whose message this command replies to, if any."""
     parent = update.effective_message.reply_to_message
     if parent is None:
         return None
+    await notify.sent_recorded(context)
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         ticket = message_links.ticket_for(session, parent.chat_id, parent.message_id)
@@ -131,7 +133,7 @@ async def comment_on(update: Update, context: ContextTypes.DEFAULT_TYPE, person:
                              reporter_buttons.REPORTER_SAID.format(
                                  number=ticket.number, name=escape(person.name),
                                  text=escape(text.strip()[:1500])),
-                             ticket=ticket, kind="relay")
+                             ticket_id=ticket.id, kind="relay")
         number_text = ticket.number
     notify.wake(context)
     await reply(update, NOTE_SAVED.format(number=number_text))

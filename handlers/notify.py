@@ -37,15 +37,15 @@ def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = 
 
 
 def to_person(session: Session, desk: Desk, telegram_id: int | None, text: str, *,
-              ticket: Ticket | None = None, kind: str = "message",
+              ticket_id: int | None = None, kind: str = "message",
               rows: list[list[tuple[str, str]]] | None = None,
               dedupe_key: str | None = None) -> None:
-    """A message to one person, stored before it is sent."""
+    """A message to one person, stored before it is sent (linked to the ticket, if given)."""
     if telegram_id is None:
         return
     outbox.enqueue(session, desk.clock.now(), telegram_id, text,
                    keyboard=as_json(rows) if rows else None, kind=kind,
-                   ticket_id=ticket.id if ticket else None, dedupe_key=dedupe_key)
+                   ticket_id=ticket_id, dedupe_key=dedupe_key)
 
 
 def wake(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -53,6 +53,14 @@ def wake(context: ContextTypes.DEFAULT_TYPE) -> None:
     sender = context.application.bot_data.get(SENDER_KEY)
     if sender is not None:
         sender.wake()
+
+
+async def sent_recorded(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Wait until the messages sent so far are linked to their tickets (before a reply to
+    one of them is looked up)."""
+    sender = context.application.bot_data.get(SENDER_KEY)
+    if sender is not None:
+        await sender.recorded()
 
 
 def announce_departure(session: Session, desk: Desk, departure: Departure) -> None:

@@ -38,12 +38,13 @@ from handlers.renderers.welcome import NOT_REGISTERED
 ASK_FLOW, ANSWER_FLOW = "ask_reporter", "answer_technician"
 
 
-def _linked_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+async def _linked_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """The ticket of the bot message this message replies to, if any."""
     message = update.effective_message
     parent = message.reply_to_message
     if parent is None or parent.from_user is None or parent.from_user.id != context.bot.id:
         return None
+    await notify.sent_recorded(context)
     with desk_of(context).sessions.begin() as session:
         ticket = message_links.ticket_for(session, message.chat_id, parent.message_id)
         return ticket.id if ticket is not None else None
@@ -51,7 +52,7 @@ def _linked_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | 
 
 async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Relay a reply to a ticket's message; anything else goes on to the other handlers."""
-    ticket_id = _linked_ticket(update, context)
+    ticket_id = await _linked_ticket(update, context)
     if ticket_id is None:
         return
     text = update.effective_message.text
@@ -115,7 +116,7 @@ def _record(session: Session, desk: Desk, ticket: Ticket, person: PersonView, te
                          texts.TO_ASSIGNEE_ANSWER.format(
                              number=ticket.number, name=escape(person.name),
                              text=texts.quoted(text), resumed=texts.RESUMED if resumed else ""),
-                         ticket=ticket, kind="relay")
+                         ticket_id=ticket.id, kind="relay")
         return texts.ANSWER_SENT.format(number=ticket.number)
     question = kind == "question"
     relay.technician_reply(session, ticket, person, text, origin, now, question=question)
@@ -123,7 +124,7 @@ def _record(session: Session, desk: Desk, ticket: Ticket, person: PersonView, te
     notify.to_person(session, desk, ticket.reporter.telegram_id,
                      template.format(number=ticket.number, name=escape(person.name),
                                      text=texts.quoted(text)),
-                     ticket=ticket, kind="relay",
+                     ticket_id=ticket.id, kind="relay",
                      rows=texts.answer_rows(ticket.id) if question else None)
     return (texts.QUESTION_SENT if question else texts.REPLY_SENT).format(number=ticket.number)
 

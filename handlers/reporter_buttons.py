@@ -81,7 +81,8 @@ def _act(session, desk: Desk, ticket: Ticket, person, action: str, args: tuple[s
         reporter_actions.confirm(session, ticket, person, origin, now)
         if ticket.assignee is not None:
             notify.to_person(session, desk, ticket.assignee.telegram_id,
-                             TO_ASSIGNEE_CONFIRMED.format(number=ticket.number), ticket=ticket)
+                             TO_ASSIGNEE_CONFIRMED.format(number=ticket.number),
+                             ticket_id=ticket.id)
         return CONFIRMED.format(number=ticket.number), [texts.rating_row(ticket)]
     if action == "reopen":
         if ticket.status == CLOSED and not reopen_allowed(desk, ticket):
@@ -121,7 +122,7 @@ async def _reopen_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, tex
             notify.to_person(session, desk, ticket.assignee.telegram_id,
                              TO_ASSIGNEE_REOPENED.format(number=ticket.number,
                                                          reason=escape(text.strip()[:500])),
-                             ticket=ticket)
+                             ticket_id=ticket.id)
         number = ticket.number if ticket else ""
     if refusal is not None:
         await reply(update, refusal)

@@ -61,7 +61,8 @@ async def _simple(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pe
             raise Refusal(str(error)) from None
         if message:
             notify.to_person(session, desk, ticket.reporter.telegram_id,
-                             message.format(number=ticket.number), ticket=ticket, kind="status")
+                             message.format(number=ticket.number), ticket_id=ticket.id,
+                             kind="status")
     await query.answer()
     await refresh_cards(context, ticket_id)
     notify.wake(context)

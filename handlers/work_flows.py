@@ -70,7 +70,7 @@ async def pend_with(update, context, person: PersonView, ticket_id: int, reason:
         notify.to_person(session, desk, ticket.reporter.telegram_id,
                          texts.TO_REPORTER_PENDED.format(number=ticket.number,
                                                          reason=escape(reason)),
-                         ticket=ticket, kind="status")
+                         ticket_id=ticket.id, kind="status")
         number = ticket.number
     if update.callback_query:
         await update.callback_query.answer()
@@ -169,7 +169,7 @@ async def _effort_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text:
             raise Refusal(escape(error), alert=False, html=True) from None
         notify.to_person(session, desk, ticket.reporter.telegram_id,
                          texts.resolved_for_reporter(ticket.number, data["resolution"]),
-                         ticket=ticket, kind="status", rows=resolved_rows(ticket))
+                         ticket_id=ticket.id, kind="status", rows=resolved_rows(ticket))
         number, ticket_id = ticket.number, ticket.id
     await reply(update, texts.ASK_KB_DRAFT.format(number=number),
                 reply_markup=markup(texts.draft_rows(ticket_id)))
@@ -229,7 +229,7 @@ async def _move_to_person(update, context, person, ticket_id, args) -> None:
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None
         notify.to_person(session, desk, target.telegram_id,
-                         texts.TO_ASSIGNEE_NEW.format(number=ticket.number), ticket=ticket)
+                         texts.TO_ASSIGNEE_NEW.format(number=ticket.number), ticket_id=ticket.id)
         text = texts.MOVED_TO_PERSON.format(number=ticket.number, name=escape(target.name))
     await update.callback_query.answer()
     await reply(update, text)

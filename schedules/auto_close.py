@@ -33,7 +33,7 @@ def close_due(desk: Desk) -> list[int]:
             notify.to_person(session, desk, ticket.reporter.telegram_id,
                              texts.AUTO_CLOSED.format(number=ticket.number, days=days,
                                                       window=window),
-                             ticket=ticket, kind="status",
+                             ticket_id=ticket.id, kind="status",
                              dedupe_key=f"autoclose:{ticket.id}:{ticket.resolved_at.isoformat()}")
         return [ticket.id for ticket in closed]
 

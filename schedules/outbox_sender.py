@@ -89,6 +89,7 @@ class OutboxSender:
         self._paused_until: datetime | None = None  # desk time: nothing is tried before
         self._stopping = False
         self._round = asyncio.Lock()  # one look at the outbox at a time (it may await a thread)
+        self._recording: set[asyncio.Future[None]] = set()  # sent, being recorded
 
     def wake(self) -> None:
         """Something was enqueued (or the clock moved): look now rather than at the next tick."""
@@ -151,7 +152,7 @@ class OutboxSender:
         return started
 
     def _due(self, busy: tuple[int, ...]) -> list[Notification]:
-        with self.desk.sessions.begin() as session:
+        with self.desk.database.transaction() as session:
             batch = outbox.due(session, self.desk.clock.now(), BATCH, exclude_chats=busy)
             session.expunge_all()
         return batch
@@ -212,15 +213,29 @@ class OutboxSender:
             self._retry(item, backoff(item.attempts), f"{error.__class__.__name__}: {error}")
             return False
         self._failures, self._paused_until = 0, None
-        # inline, not in a database thread: the link must exist before the bot reads the
-        # next update, which may be the recipient's reply to this very message
-        with self.desk.sessions.begin() as session:
-            now = self.desk.clock.now()
-            outbox.mark_sent(session, item.id, now, message.message_id)
-            if item.ticket_id is not None:
-                message_links.link(session, item.chat_id, message.message_id, item.ticket_id,
-                                   now, kind=item.kind)
+        # off the event loop (a database thread on PostgreSQL); a reply to this very message
+        # may arrive meanwhile, so the reply handlers await recorded() before they look it up
+        record = asyncio.ensure_future(self.desk.database.run(
+            self._record_sent, item.id, item.chat_id, item.ticket_id, item.kind,
+            message.message_id))
+        self._recording.add(record)
+        record.add_done_callback(self._recording.discard)
+        await record  # a stop meanwhile does not lose it: database work finishes (bot.db_work)
         return True
+
+    def _record_sent(self, notification_id: int, chat_id: int, ticket_id: int | None,
+                     kind: str, message_id: int) -> None:
+        """The message is out: mark it sent and link it to its ticket, in one transaction."""
+        with self.desk.database.transaction() as session:
+            now = self.desk.clock.now()
+            outbox.mark_sent(session, notification_id, now, message_id)
+            if ticket_id is not None:
+                message_links.link(session, chat_id, message_id, ticket_id, now, kind=kind)
+
+    async def recorded(self) -> None:
+        """Wait until every message sent so far is marked sent and linked to its ticket."""
+        if self._recording:
+            await asyncio.wait(set(self._recording))  # wait, not gather: never cancels them
 
     @asynccontextmanager
     async def _paced(self, chat_id: int) -> AsyncIterator[None]:

@@ -42,6 +42,31 @@ def test_claim_stops_the_response_clock(desk: Desk) -> None:
     assert ticket.response_due_at == bj(23, 10, 30)  # a stopped clock keeps its due time
 
 
+def test_a_claim_moves_the_clocks_whether_or_not_the_ticket_was_loaded(desk: Desk) -> None:
+    """The claim changes the row without loading the ticket (bot.work.claim); a copy the
+    session already held is brought up to date, and later events in the same transaction
+    start from the claimed state."""
+    loaded, unloaded = steps.submit(desk), steps.submit(desk)
+    steps.advance(desk, 10)
+    tech = steps.who(desk, steps.TECH)
+    with desk.sessions.begin() as session:
+        held = session.get(Ticket, loaded)
+        assert held.status == "new"
+        for ticket_id in (loaded, unloaded):
+            work.claim(session, ticket_id, tech, Origin(tech.id), desk.clock.now())
+        assert (held.status, held.assignee_id) == ("assigned", tech.id)
+        work.pend(session, session.get(Ticket, unloaded), tech, "等待厂商", Origin(tech.id),
+                  desk.clock.now())
+    for ticket_id in (loaded, unloaded):
+        ticket = steps.ticket(desk, ticket_id)
+        assert ticket.response_stopped_at == bj(23, 10, 10)
+        assert ticket.first_response_at == bj(23, 10, 10)
+        with desk.sessions.begin() as session:
+            assert sla_store.differences(session, session.get(Ticket, ticket_id),
+                                         desk.sla) == []
+    assert steps.ticket(desk, unloaded).sla_paused_at == bj(23, 10, 10)
+
+
 def test_pending_moves_the_due_time_by_the_paused_working_time(desk: Desk) -> None:
     ticket_id = steps.submit(desk)
     steps.advance(desk, 10)

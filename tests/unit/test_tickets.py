@@ -79,8 +79,9 @@ def _resolved(desk: Desk) -> int:
     ticket_id = make_ticket(desk)
     origin = Origin(tech.id, -1001, "test")
     with desk.sessions.begin() as session:
-        ticket = work.claim(session, ticket_id, tech, origin, desk.clock.now())
-        work.resolve(session, ticket, tech, "重启了交换机", 30, origin, desk.clock.now())
+        work.claim(session, ticket_id, tech, origin, desk.clock.now())
+        work.resolve(session, session.get(Ticket, ticket_id), tech, "重启了交换机", 30, origin,
+                     desk.clock.now())
     return ticket_id
 
 
@@ -150,7 +151,8 @@ def test_work_refusals(desk: Desk) -> None:
     with desk.sessions.begin() as session:
         with pytest.raises(work.WorkRefused, match="无权操作"):
             work.claim(session, ticket_id, outsider, origin, desk.clock.now())
-        ticket = work.claim(session, ticket_id, tech, origin, desk.clock.now())
+        work.claim(session, ticket_id, tech, origin, desk.clock.now())
+        ticket = session.get(Ticket, ticket_id)
         with pytest.raises(TransitionRefused, match="陈工"):
             work.claim(session, ticket_id, other, origin, desk.clock.now())
         with pytest.raises(work.WorkRefused, match="工作量"):
