@@ -2,8 +2,8 @@
 
 The bot answers everyone on one event loop, and the ORM is synchronous. On SQLite a call is
 a local function call with one writer at a time, so the work runs inline. On PostgreSQL
-every statement is a network round trip: the hot paths (a claim press, a card's state, the
-outbox's reads and records) run on the loop as greenlets over an asyncio driver connection,
+every statement is a network round trip: the hot paths (a claim press's reads, a card's state,
+the outbox's reads and records) run on the loop as greenlets over an asyncio driver connection,
 SQLAlchemy's own bridge between its synchronous ORM and asyncio (what AsyncSession.run_sync
 uses). While a statement is on the wire the loop parses and answers the next updates.
 
