@@ -53,6 +53,7 @@ class DatabaseWork:
         self.inline = engine.dialect.name == "sqlite"
         self._sessions = sessions
         self._loop_engine: AsyncEngine | None = None
+        self._autocommit: Engine | None = None  # the loop engine in autocommit, for reads()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: asyncio.Semaphore | None = None
         self._running: set[asyncio.Future[object]] = set()
@@ -91,9 +92,8 @@ class DatabaseWork:
         On PostgreSQL it reads in autocommit: no BEGIN and ROLLBACK round trips."""
         if self.inline:
             return self._sessions()
-        assert self._loop_engine is not None, "reads() outside DatabaseWork.run"
-        return self._sessions(bind=self._loop_engine.sync_engine.execution_options(
-            isolation_level="AUTOCOMMIT"))
+        assert self._autocommit is not None, "reads() outside DatabaseWork.run"
+        return self._sessions(bind=self._autocommit)
 
     async def warm(self) -> None:
         """Open the loop's connections now, not on the first busy second."""
@@ -112,6 +112,8 @@ class DatabaseWork:
             return
         await self.aclose()
         self._loop_engine = db.make_loop_engine(self.engine.url, CONCURRENCY)
+        self._autocommit = self._loop_engine.sync_engine.execution_options(
+            isolation_level="AUTOCOMMIT")  # made once: every press's reads use it
         self._loop, self._slots = loop, asyncio.Semaphore(CONCURRENCY)
 
     async def aclose(self) -> None:
@@ -120,12 +122,14 @@ class DatabaseWork:
         if self._running:
             await asyncio.wait(set(self._running))
         engine, self._loop_engine, self._loop = self._loop_engine, None, None
+        self._autocommit = None
         if engine is not None:
             await engine.dispose()
 
     def close(self) -> None:
         """Forget the loop's connections if the loop that owns them is gone (see aclose)."""
         engine, self._loop_engine, self._loop = self._loop_engine, None, None
+        self._autocommit = None
         if engine is not None:
             engine.sync_engine.dispose(close=False)
 

@@ -88,7 +88,7 @@ class OutboxSender:
         self._group_pace: dict[int, AsyncLimiter] = {}
         self._paused_until: datetime | None = None  # desk time: nothing is tried before
         self._stopping = False
-        self._round = asyncio.Lock()  # one look at the outbox at a time (it may await a thread)
+        self._round = asyncio.Lock()  # one look at the outbox at a time (it awaits database work)
         self._recording: set[asyncio.Future[None]] = set()  # sent, being recorded
 
     def wake(self) -> None:
