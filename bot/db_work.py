@@ -2,7 +2,7 @@
 
 The bot answers everyone on one event loop, and the ORM is synchronous. On SQLite a call is
 a local function call with one writer at a time, so the work runs inline. On PostgreSQL
-every statement is a network round trip: the hot paths (a claim press's reads, a card's state,
+every statement is a network round trip: the hot paths that hold no lock (a card's state,
 the outbox's reads and records) run on the loop as greenlets over an asyncio driver connection,
 SQLAlchemy's own bridge between its synchronous ORM and asyncio (what AsyncSession.run_sync
 uses). While a statement is on the wire the loop parses and answers the next updates.
@@ -12,15 +12,16 @@ trip releases the GIL and must win it back from a busy event loop, which waits u
 interpreter's 5 ms switch interval — a claim of ten round trips took 110 ms in a thread
 beside a busy loop against 7 ms alone (docs/DECISIONS.md, "Performance under load").
 
-Work run here opens its sessions with `transaction()` and `reads()`, which are bound to the
-loop's connections on PostgreSQL; both are the desk's ordinary sessions on SQLite.
+Work run here opens its sessions with `transaction()`, which is bound to the loop's
+connections on PostgreSQL and is the desk's ordinary session on SQLite.
 
 The rule for what may run here: **work that holds no lock that code on the loop could wait
 for** — reads (PostgreSQL reads take no row locks), and writes to rows that only this work
 touches (the outbox marking its own messages sent). Most of the desk's code runs its
 transactions inline on the loop; if such a transaction waited for a lock held by work
 suspended here, the loop could never resume that work to release it, and the bot would hang.
-So a transaction that changes a ticket (a claim) runs inline, never here.
+So a transaction that changes a ticket (the claims of a moment, handlers.claims) runs inline,
+never here.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ class DatabaseWork:
         self.inline = engine.dialect.name == "sqlite"
         self._sessions = sessions
         self._loop_engine: AsyncEngine | None = None
-        self._autocommit: Engine | None = None  # the loop engine in autocommit, for reads()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: asyncio.Semaphore | None = None
         self._running: set[asyncio.Future[object]] = set()
@@ -86,15 +86,6 @@ class DatabaseWork:
         with self._sessions(bind=self._loop_engine.sync_engine) as session, session.begin():
             yield session
 
-    def reads(self) -> Session:
-        """A session for reads whose answer needs no later write (inside work given to run()).
-
-        On PostgreSQL it reads in autocommit: no BEGIN and ROLLBACK round trips."""
-        if self.inline:
-            return self._sessions()
-        assert self._autocommit is not None, "reads() outside DatabaseWork.run"
-        return self._sessions(bind=self._autocommit)
-
     async def warm(self) -> None:
         """Open the loop's connections now, not on the first busy second."""
         if self.inline:
@@ -112,8 +103,6 @@ class DatabaseWork:
             return
         await self.aclose()
         self._loop_engine = db.make_loop_engine(self.engine.url, CONCURRENCY)
-        self._autocommit = self._loop_engine.sync_engine.execution_options(
-            isolation_level="AUTOCOMMIT")  # made once: every press's reads use it
         self._loop, self._slots = loop, asyncio.Semaphore(CONCURRENCY)
 
     async def aclose(self) -> None:
@@ -122,14 +111,12 @@ class DatabaseWork:
         if self._running:
             await asyncio.wait(set(self._running))
         engine, self._loop_engine, self._loop = self._loop_engine, None, None
-        self._autocommit = None
         if engine is not None:
             await engine.dispose()
 
     def close(self) -> None:
         """Forget the loop's connections if the loop that owns them is gone (see aclose)."""
         engine, self._loop_engine, self._loop = self._loop_engine, None, None
-        self._autocommit = None
         if engine is not None:
             engine.sync_engine.dispose(close=False)
 

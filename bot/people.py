@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -54,13 +56,14 @@ def view_of(person: Person) -> PersonView:
     )
 
 
-_VIEW = (  # built once: constructing a statement costs more than running it
+_VIEW_FROM = (  # built once: constructing a statement costs more than running it
     select(Person.id, Person.name, Person.unit, Person.active, PersonRole.role, Team.code,
-           Team.active, TeamMember.is_lead)
+           Team.active, TeamMember.is_lead, Person.telegram_id)
     .outerjoin(PersonRole, PersonRole.person_id == Person.id)
     .outerjoin(TeamMember, TeamMember.person_id == Person.id)
-    .outerjoin(Team, Team.id == TeamMember.team_id)
-    .where(Person.telegram_id == bindparam("telegram_id")))
+    .outerjoin(Team, Team.id == TeamMember.team_id))
+_VIEW = _VIEW_FROM.where(Person.telegram_id == bindparam("telegram_id"))
+_VIEWS = _VIEW_FROM.where(Person.telegram_id.in_(bindparam("telegram_ids", expanding=True)))
 
 
 def view_by_telegram_id(session: Session, telegram_id: int) -> PersonView | None:
@@ -69,11 +72,25 @@ def view_by_telegram_id(session: Session, telegram_id: int) -> PersonView | None
     Every update asks who sent it; loading the Person entity would also load its roles,
     memberships and teams with several more queries.
     """
-    rows = session.execute(_VIEW, {"telegram_id": telegram_id}).all()
+    return _view(telegram_id, session.execute(_VIEW, {"telegram_id": telegram_id}).all())
+
+
+def views_by_telegram_id(session: Session,
+                         telegram_ids: Iterable[int]) -> dict[int, PersonView | None]:
+    """view_by_telegram_id for many people in one query (None: unknown or inactive)."""
+    wanted = sorted(set(telegram_ids))
+    rows: dict[int, list[Row[Any]]] = {telegram_id: [] for telegram_id in wanted}
+    for row in session.execute(_VIEWS, {"telegram_ids": wanted}):
+        rows[row[-1]].append(row)
+    return {telegram_id: _view(telegram_id, found) for telegram_id, found in rows.items()}
+
+
+def _view(telegram_id: int, rows: Sequence[Row[Any]]) -> PersonView | None:
     if not rows or not rows[0][3]:
         return None
     person_id, name, unit = rows[0][:3]
-    teams = sorted({(code, bool(lead)) for *_, code, active, lead in rows if code and active})
+    teams = sorted({(code, bool(lead)) for *_, code, active, lead, _ in rows
+                    if code and active})
     return PersonView(person_id, telegram_id, name, unit,
                       frozenset(row[4] for row in rows if row[4] is not None),
                       tuple(dict.fromkeys(code for code, _ in teams)),

@@ -69,17 +69,20 @@ def apply_new_events(session: Session, policy: SlaPolicy) -> None:
     by_ticket: dict[int, list[TicketEvent]] = defaultdict(list)
     for ticket_event in sorted(pending, key=lambda e: inspect(e).insert_order):
         by_ticket[ticket_event.ticket_id].append(ticket_event)
+    unloaded: dict[int, list[TicketEvent]] = {}
     with session.no_autoflush:
         for ticket_id, new_events in sorted(by_ticket.items()):
             ticket = session.identity_map.get(identity_key(Ticket, ticket_id))
             if ticket is None:
-                _apply_to_row(session, ticket_id, new_events, policy)
+                unloaded[ticket_id] = new_events
                 continue
             _lock(session, ticket)
             state = _advanced(session, ticket_id, state_of(ticket), ticket.priority, new_events,
                               policy)
             if state is not None:
                 store(ticket, state, policy)
+        if unloaded:
+            _apply_to_rows(session, unloaded, policy)
 
 
 def _advanced(session: Session, ticket_id: int, state: sla.SlaState | None, priority: str,
@@ -96,26 +99,45 @@ _CLOCKS = select(*(Ticket.__table__.c[name] for name in SLA_COLUMNS)).where(
     Ticket.__table__.c.id == bindparam("ticket_id"))
 
 
-def _apply_to_row(session: Session, ticket_id: int, new_events: list[TicketEvent],
-                  policy: SlaPolicy) -> None:
-    """The same for a ticket the session has not loaded: read and write its columns only."""
-    clocks = _clocks(session).get(ticket_id)
-    if clocks is None:
-        lock(session, [ticket_id])
-        row = session.execute(_CLOCKS, {"ticket_id": ticket_id}).mappings().first()
-        if row is None:
-            return
-        clocks = dict(row)
-    state = _advanced(session, ticket_id, state_from(clocks), clocks["priority"], new_events,
-                      policy)
-    if state is None:
-        return
-    changed = {name: value for name, value in _columns(state, policy).items()
-               if clocks[name] != value}
-    if changed:
-        table = Ticket.__table__
-        session.execute(update(table).where(table.c.id == ticket_id).values(**changed))
-    _clocks(session)[ticket_id] = {**clocks, **changed}
+def _apply_to_rows(session: Session, by_ticket: Mapping[int, list[TicketEvent]],
+                   policy: SlaPolicy) -> None:
+    """The same for tickets the session has not loaded: read and write their columns only.
+
+    Tickets whose same columns changed (fifty claims in one transaction) are written by one
+    executemany UPDATE.
+    """
+    writes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for ticket_id, new_events in by_ticket.items():
+        clocks = _clocks(session).get(ticket_id)
+        if clocks is None:
+            lock(session, [ticket_id])
+            row = session.execute(_CLOCKS, {"ticket_id": ticket_id}).mappings().first()
+            if row is None:
+                continue
+            clocks = dict(row)
+        state = _advanced(session, ticket_id, state_from(clocks), clocks["priority"],
+                          new_events, policy)
+        if state is None:
+            continue
+        changed = {name: value for name, value in _columns(state, policy).items()
+                   if clocks[name] != value}
+        if changed:
+            writes[tuple(sorted(changed))].append({"ticket": ticket_id, **changed})
+        _clocks(session)[ticket_id] = {**clocks, **changed}
+    table = Ticket.__table__
+    for rows in writes.values():  # the SET clause: the columns named in the rows
+        session.execute(update(table).where(table.c.id == bindparam("ticket")), rows)
+
+
+_IDS = bindparam("ticket_ids", expanding=True)
+# SQLite has no row locks: a no-op UPDATE takes its write lock.
+_LOCK_SQLITE = (update(Ticket).where(Ticket.id.in_(_IDS))
+                .values(next_sla_check_at=Ticket.next_sla_check_at)
+                .execution_options(synchronize_session=False))
+# Row locks, always in id order (no deadlock between two sweeps); the lock an UPDATE takes,
+# so inserting rows that refer to the ticket (events, messages) waits not.
+_LOCK_ROWS = (select(Ticket.id).where(Ticket.id.in_(_IDS)).order_by(Ticket.id)
+              .with_for_update(key_share=True))
 
 
 def lock(session: Session, ticket_ids: Sequence[int]) -> None:
@@ -124,14 +146,8 @@ def lock(session: Session, ticket_ids: Sequence[int]) -> None:
     ids = sorted(set(ticket_ids) - _locked(session))
     if not ids:
         return
-    if session.get_bind().dialect.name == "sqlite":  # no row locks: take the write lock
-        session.execute(update(Ticket).where(Ticket.id.in_(ids))
-                        .values(next_sla_check_at=Ticket.next_sla_check_at)
-                        .execution_options(synchronize_session=False))
-    else:  # row locks, always in id order (no deadlock between two sweeps); the lock an
-        # UPDATE takes, so inserting rows that refer to the ticket (events, messages) waits not
-        session.execute(select(Ticket.id).where(Ticket.id.in_(ids)).order_by(Ticket.id)
-                        .with_for_update(key_share=True))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    session.execute(_LOCK_SQLITE if sqlite else _LOCK_ROWS, {"ticket_ids": ids})
     _locked(session).update(ids)
 
 

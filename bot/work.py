@@ -1,16 +1,21 @@
 """A technician's work on a ticket: claim, start, pend, resume, resolve, reassign.
 
-A claim is one conditional UPDATE, so exactly one of many simultaneous presses wins.
+Claims are decided by one conditional UPDATE, so exactly one of many simultaneous presses
+wins — the claims of one moment together (claim_all).
 Permission: the assignee, or a lead of the ticket's team, may act on a claimed ticket;
 any technician of the team may claim an unclaimed one.
 """
 
 from __future__ import annotations
 
+import functools
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Integer, Row, Update, bindparam, case, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 
@@ -47,25 +52,18 @@ def check_may_work(person: PersonView, ticket: Ticket) -> None:
 
 
 Reporter, Holder = aliased(Person), aliased(Person)
-_CLAIM_STATE = (  # built once: constructing a statement costs more than running it
-    select(Ticket.status, Ticket.assignee_id, Team.code, Holder.name, Ticket.number,
-           Reporter.telegram_id, Reporter.name, Category.name)
+_CLAIM_COLUMNS = (Ticket.status, Ticket.assignee_id, Team.code, Holder.name, Ticket.number,
+                  Reporter.telegram_id, Reporter.name, Category.name, Ticket.id)
+_CLAIM_FROM = (  # built once: constructing a statement costs more than running it
+    select(*_CLAIM_COLUMNS)
     .join(Team, Ticket.team_id == Team.id)
     .join(Category, Ticket.category_id == Category.id)
     .join(Reporter, Reporter.id == Ticket.reporter_id)
-    .outerjoin(Holder, Holder.id == Ticket.assignee_id)
-    .where(Ticket.id == bindparam("ticket_id")))
+    .outerjoin(Holder, Holder.id == Ticket.assignee_id))
+_CLAIM_STATE = _CLAIM_FROM.where(Ticket.id == bindparam("ticket_id"))
+_CLAIM_STATES = _CLAIM_FROM.where(Ticket.id.in_(bindparam("ticket_ids", expanding=True)))
 
 _TICKETS = Ticket.__table__
-# The claim itself: one conditional UPDATE, which returns the SLA clocks it locked.
-_CLAIM = (
-    update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id"),
-           _TICKETS.c.status.in_(TRANSITIONS["claim"][0]), _TICKETS.c.assignee_id.is_(None))
-    .values(status=TRANSITIONS["claim"][1], assignee_id=bindparam("assignee_id"),
-            claimed_at=bindparam("now"), updated_at=bindparam("now"),
-            first_response_at=func.coalesce(_TICKETS.c.first_response_at, bindparam("now")))
-    .returning(*(_TICKETS.c[name] for name in sla_store.SLA_COLUMNS)))
 
 
 class AlreadyTaken(TransitionRefused):
@@ -90,52 +88,127 @@ class ClaimTarget:
     category_name: str
 
 
-def check_claimable(session: Session, ticket_id: int, person: PersonView) -> ClaimTarget:
-    """Refuse a claim that is already decided — one small read, no write lock.
-
-    Under contention most presses end here; the bot runs it outside a transaction first
-    (DatabaseWork.reads) so a refused press costs a single query.
-    """
-    row = session.execute(_CLAIM_STATE, {"ticket_id": ticket_id}).first()
-    if row is None:
-        raise WorkRefused("工单不存在。")
-    status, assignee_id, team_code, holder, number, reporter_telegram_id, reporter, category = row
-    check_may_claim(person, team_code)
-    if assignee_id is not None or status not in TRANSITIONS["claim"][0]:
-        raise AlreadyTaken(holder, status, team_code)
-    return ClaimTarget(ticket_id, number, team_code, reporter_telegram_id, reporter, category)
-
-
 def check_may_claim(person: PersonView, team_code: str) -> None:
     """Only technicians and leads of the ticket's team claim its tickets."""
     if not person.has_role("technician", "lead") or team_code not in person.team_codes:
         raise WorkRefused("无权操作：只有该支持组的运维工程师可以认领。")
 
 
-def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
-          now: datetime, *, target: ClaimTarget | None = None) -> ClaimTarget:
-    """Claim an unclaimed ticket; exactly one concurrent claimer wins.
+@dataclass(frozen=True)
+class ClaimRequest:
+    """One press of 「认领」: who wants which ticket, and where they pressed."""
 
-    Under contention the winner should be cheap too: the ticket is not loaded — one UPDATE
-    changes it and returns its SLA clocks, the claim event moves them (bot.sla_store) and
-    the caller gets what its notices need. `target`: the caller ran check_claimable for this
-    person a moment ago — the conditional UPDATE still decides.
+    ticket_id: int
+    person: PersonView
+    origin: Origin
+
+
+def claim(session: Session, ticket_id: int, person: PersonView, origin: Origin,
+          now: datetime) -> ClaimTarget:
+    """Claim an unclaimed ticket (claim_all for one request); a refusal is raised."""
+    result = claim_all(session, [ClaimRequest(ticket_id, person, origin)], now)[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def claim_all(session: Session, requests: Sequence[ClaimRequest],
+              now: datetime) -> list[ClaimTarget | WorkRefused | TransitionRefused]:
+    """Decide many claims in one transaction: per request its ClaimTarget, or the refusal.
+
+    Group commit for a contested moment (bot.batches): the tickets asked for are locked in
+    id order (so two transactions that lock several tickets cannot deadlock) and read in
+    one query — after the lock, so a claim that had to wait sees who won; per ticket the
+    first request that may claim it, in arrival order, wins; one conditional UPDATE claims
+    them all (it still decides), and the other requests are told who won. The tickets are
+    never loaded: the claim events move the SLA clocks the UPDATE returned (bot.sla_store),
+    and the caller gets what its notices need.
     """
-    if target is None:
-        target = check_claimable(session, ticket_id, person)
-    clocks = session.execute(_CLAIM, {"ticket_id": ticket_id, "assignee_id": person.id,
-                                      "now": now}).mappings().first()
-    if clocks is None:  # lost the race between the check and the UPDATE
-        status, _, team_code, holder, *_ = session.execute(
-            _CLAIM_STATE, {"ticket_id": ticket_id}).one()
+    ticket_ids = sorted({request.ticket_id for request in requests})
+    sla_store.lock(session, ticket_ids)
+    rows = {row[-1]: row for row in session.execute(_CLAIM_STATES, {"ticket_ids": ticket_ids})}
+    decided: list[ClaimTarget | WorkRefused | TransitionRefused | None] = [None] * len(requests)
+    first: dict[int, int] = {}  # ticket id → the index of the request that claims it
+    later: dict[int, list[int]] = defaultdict(list)  # … and of those it leaves behind
+    for index, request in enumerate(requests):
+        try:
+            target = _claimable(rows.get(request.ticket_id), request.person)
+        except (WorkRefused, AlreadyTaken) as refusal:
+            decided[index] = refusal
+            continue
+        if request.ticket_id in first:
+            later[request.ticket_id].append(index)
+        else:
+            first[request.ticket_id] = index
+            decided[index] = target
+    with session.no_autoflush:  # the UPDATE first, then every event in one flush
+        won = _take(session, {ticket_id: requests[index].person.id
+                              for ticket_id, index in first.items()}, now)
+        for ticket_id, index in first.items():
+            if ticket_id in won:
+                taken = AlreadyTaken(requests[index].person.name, TRANSITIONS["claim"][1],
+                                     rows[ticket_id][2])
+            else:  # the UPDATE found it taken after all
+                status, _, team_code, holder, *_ = session.execute(
+                    _CLAIM_STATE, {"ticket_id": ticket_id}).one()
+                decided[index] = taken = AlreadyTaken(holder, status, team_code)
+            for other in later[ticket_id]:
+                decided[other] = taken
+    sla_store.mark_locked(session, list(won), won)
+    for ticket_id in sorted(won):
+        record_for(session, ticket_id, "claim", requests[first[ticket_id]].origin, now,
+                   from_status=NEW, to_status=TRANSITIONS["claim"][1])
+    return decided  # type: ignore[return-value]
+
+
+def _claimable(row: Row[Any] | None, person: PersonView) -> ClaimTarget:
+    """The ticket as a claim by `person` sees it, from its _CLAIM_FROM row; or refuse."""
+    if row is None:
+        raise WorkRefused("工单不存在。")
+    status, assignee_id, team_code, holder, number, reporter_telegram_id, reporter, category, \
+        ticket_id = row
+    check_may_claim(person, team_code)
+    if assignee_id is not None or status not in TRANSITIONS["claim"][0]:
         raise AlreadyTaken(holder, status, team_code)
-    loaded = session.identity_map.get(identity_key(Ticket, ticket_id))
-    if loaded is not None:  # the caller's copy is out of date now
-        session.expire(loaded)
-    sla_store.mark_locked(session, [ticket_id], {ticket_id: clocks})
-    record_for(session, ticket_id, "claim", origin, now, from_status=NEW,
-               to_status=TRANSITIONS["claim"][1])
-    return target
+    return ClaimTarget(ticket_id, number, team_code, reporter_telegram_id, reporter, category)
+
+
+def _take(session: Session, assignees: Mapping[int, int],
+          now: datetime) -> dict[int, dict[str, Any]]:
+    """The conditional UPDATE of all claims (ticket id → the claimer's person id): per
+    ticket won, its SLA clocks as they were."""
+    if not assignees:
+        return {}
+    params: dict[str, Any] = {"now": now}
+    for index, (ticket_id, person_id) in enumerate(sorted(assignees.items())):
+        params[f"t{index}"], params[f"a{index}"] = ticket_id, person_id
+    returned = session.execute(_claims_update(len(assignees)), params)
+    won = {row["id"]: {name: row[name] for name in sla_store.SLA_COLUMNS}
+           for row in returned.mappings()}
+    for ticket_id in won:
+        loaded = session.identity_map.get(identity_key(Ticket, ticket_id))
+        if loaded is not None:  # the caller's copy is out of date now
+            session.expire(loaded)
+    return won
+
+
+@functools.lru_cache(maxsize=128)
+def _claims_update(count: int) -> Update:
+    """UPDATE … SET assignee_id = CASE id WHEN :t0 THEN :a0 … END WHERE id IN (:t0, …) for
+    `count` claims: one statement per count, built once and compiled once."""
+    tickets = [bindparam(f"t{i}", type_=Integer) for i in range(count)]
+    assignees = [bindparam(f"a{i}", type_=Integer) for i in range(count)]
+    now = bindparam("now")
+    return (update(_TICKETS)
+            .where(_TICKETS.c.id.in_(tickets),
+                   _TICKETS.c.status.in_(TRANSITIONS["claim"][0]),
+                   _TICKETS.c.assignee_id.is_(None))
+            .values(status=TRANSITIONS["claim"][1],
+                    assignee_id=case(dict(zip(tickets, assignees, strict=True)),
+                                     value=_TICKETS.c.id),
+                    claimed_at=now, updated_at=now,
+                    first_response_at=func.coalesce(_TICKETS.c.first_response_at, now))
+            .returning(_TICKETS.c.id, *(_TICKETS.c[name] for name in sla_store.SLA_COLUMNS)))
 
 
 def start(session: Session, ticket: Ticket, person: PersonView, origin: Origin,

@@ -18,7 +18,7 @@ def _where(desk: Desk) -> tuple[str, int]:
 
 
 def _read(desk: Desk) -> int:
-    with desk.database.reads() as session:
+    with desk.database.transaction() as session:
         return session.execute(text("SELECT count(*) FROM people")).scalar()
 
 

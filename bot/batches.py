@@ -1,0 +1,97 @@
+"""Requests that arrive in the same moment, decided together in one go (group commit).
+
+When a card goes up, fifty technicians press 「认领」 within the same second. Deciding each
+press in a transaction of its own costs a transaction — reads, writes, a commit and their
+round trips — per press; deciding every press that is waiting in one transaction costs one,
+plus a little per press. A request joins the open batch; the batch is decided at the next
+turn of the event loop, so a request alone waits no longer than before, and requests that
+arrive while a batch is being decided form the next one.
+
+The decision runs inline on the event loop (it may hold row locks: see bot.db_work for why
+such work must not be suspended), so a batch is capped to keep the loop's pause short.
+If deciding a batch fails, each of its requests is decided again alone, so one request
+that cannot be decided fails by itself and does not take its neighbours down with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+log = logging.getLogger(__name__)
+
+#: Requests decided in one go at most; the rest wait for the next turn of the loop.
+LIMIT = 100
+
+
+class Batches(Generic[T, R]):
+    """`await batches.submit(request)` → the result `decide` gave it among its batch.
+
+    `decide(requests)` returns one result per request, in order. It is called on the event
+    loop's thread, never concurrently with itself.
+    """
+
+    def __init__(self, decide: Callable[[Sequence[T]], Sequence[R]], *,
+                 limit: int = LIMIT) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self._decide = decide
+        self._limit = limit
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._scheduled = False
+        self.sizes: list[int] = []  # sizes of the last batches decided (for benchmarks)
+
+    async def submit(self, request: T) -> R:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._waiting.append((request, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._decide_waiting)
+        return await future
+
+    def _decide_waiting(self) -> None:
+        batch, self._waiting = self._waiting[:self._limit], self._waiting[self._limit:]
+        try:
+            self._decide_batch([(request, future) for request, future in batch
+                                if not future.done()])
+        finally:
+            # the rest at the next turn, after this batch's requesters were answered
+            self._scheduled = bool(self._waiting)
+            if self._scheduled:
+                asyncio.get_running_loop().call_soon(self._decide_waiting)
+
+    def _decide_batch(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        if not batch:
+            return
+        self.sizes = [*self.sizes[-99:], len(batch)]
+        try:
+            self._settle(batch, self._decide([request for request, _ in batch]))
+        except Exception as error:
+            if len(batch) == 1:
+                _fail(batch[0][1], error)
+                return
+            log.warning("deciding %d requests together failed (%s); deciding each alone",
+                        len(batch), error)
+            for request, future in batch:
+                try:
+                    self._settle([(request, future)], self._decide([request]))
+                except Exception as alone:
+                    _fail(future, alone)
+
+    @staticmethod
+    def _settle(batch: list[tuple[T, asyncio.Future[R]]], results: Sequence[R]) -> None:
+        if len(results) != len(batch):
+            raise RuntimeError(f"decided {len(results)} of {len(batch)} requests")
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+
+def _fail(future: asyncio.Future[R], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
