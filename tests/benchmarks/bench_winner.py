@@ -1,16 +1,17 @@
-"""CPU of one winning claim: the press's check and the claim's transaction, no contention.
+"""CPU of a winning claim: the claims of one moment decided together, no contention.
 
-200 free tickets, 50 technicians; each ticket is claimed once by the code path of a 「认领」
-press (handlers.claims: the check as database work, the claim's transaction inline). Reports
-the median CPU time of the event-loop thread per winner after 20 warm-up claims.
+400 free tickets, 50 technicians; the tickets are claimed through the code path of 「认领」
+presses that reach the database (handlers.claims.decide: who pressed, the claims, their
+events and notices, one transaction), in batches of 1, 10 and 50 presses — the sizes the
+bot sees from a quiet moment to a card storm (bot.batches). Reports, per batch size, the
+median CPU time of the event-loop thread per winner, after a warm-up batch.
 
-    python tests/benchmarks/bench_winner.py --db sqlite|postgres [--tickets 200]
+    python tests/benchmarks/bench_winner.py --db sqlite|postgres [--sizes 1,10,50]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import statistics
 import sys
@@ -25,44 +26,47 @@ import botbench as bb  # noqa: E402
 
 from handlers import claims  # noqa: E402
 
-WARM_UP = 20
+TICKETS = 400
 
 
-async def claim_all(desk, cards: list[tuple[int, int]], techs: list[int]) -> list[float]:
+def per_winner(desk, tickets: list[int], techs: list[int], size: int) -> float:
+    """Median CPU seconds per winner over batches of `size` presses on free tickets."""
+    rounds = [tickets[start:start + size] for start in range(0, len(tickets), size)]
     times = []
-    for index, (ticket_id, _) in enumerate(cards):
-        if index == WARM_UP:
-            gc.collect()
-            gc.freeze()  # as the running bot does (bot.memory.settle)
+    for index, batch in enumerate(rounds):
+        presses = [claims.Press(techs[n % len(techs)], ticket_id, bc.GROUP)
+                   for n, ticket_id in enumerate(batch)]
         started = time.thread_time()
-        checked = await desk.database.run(claims._check, desk, techs[index % len(techs)],
-                                          ticket_id)
-        outcome = claims._commit(desk, *checked, bc.GROUP)
-        if index >= WARM_UP:
-            times.append(time.thread_time() - started)
-        assert outcome.refusal is None, outcome
-    await desk.database.aclose()
-    return times
+        outcomes = claims.decide(desk, presses)
+        spent = time.thread_time() - started
+        assert all(outcome.refusal is None for outcome in outcomes), outcomes
+        if index:  # the first batch warms the statement caches of its size
+            times.append(spent / len(batch))
+    return statistics.median(times)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--tickets", type=int, default=200)
+    parser.add_argument("--sizes", default="1,10,50")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
     bb.quiet_logging()
     print(f"machine: {bb.machine()}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="bench-winner-") as name:
-        tmp = Path(name)
-        with bb.database_url(args.db, tmp) as url:
-            desk, cards, techs = bc.seed(tmp, url, bb.TimedEmulator(), args.tickets, 50)
-            try:
-                times = asyncio.run(claim_all(desk, cards, techs))
-            finally:
-                desk.close()
-    print(f"{args.db}: {len(times)} winners, CPU per winner median "
-          f"{statistics.median(times) * 1000:.2f} ms, p90 "
-          f"{sorted(times)[int(len(times) * 0.9)] * 1000:.2f} ms")
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-winner-") as name:
+            tmp = Path(name)
+            with bb.database_url(args.db, tmp) as url:
+                desk, cards, techs = bc.seed(tmp, url, bb.TimedEmulator(), TICKETS, 50)
+                try:
+                    gc.collect()
+                    gc.freeze()  # as the running bot does (bot.memory.settle)
+                    cpu = per_winner(desk, [ticket_id for ticket_id, _ in cards], techs, size)
+                finally:
+                    desk.close()
+                    gc.unfreeze()
+        print(f"{args.db}: batches of {size:>2}: CPU per winner median {cpu * 1000:.2f} ms",
+              flush=True)
     return 0
 
 
