@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,14 +12,22 @@ from sqlalchemy.orm import Session
 from bot.models import MessageLink, Ticket
 
 
+def _link_once(dialect: Any) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING of one link, in the dialect's own words."""
+    return dialect.insert(MessageLink.__table__).on_conflict_do_nothing(
+        index_elements=["chat_id", "message_id"])
+
+
+_LINK = {"sqlite": _link_once(sqlite), "postgresql": _link_once(postgresql)}  # built once
+
+
 def link(session: Session, chat_id: int, message_id: int, ticket_id: int, now: datetime,
          kind: str = "message") -> None:
     """Remember that this message in this chat is about this ticket (once: a message sent
     again after a retry keeps its first link). One statement, no savepoint."""
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement: Insert = dialect.insert(MessageLink).values(
-        chat_id=chat_id, message_id=message_id, ticket_id=ticket_id, kind=kind, created_at=now)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["chat_id", "message_id"]))
+    session.execute(_LINK[session.get_bind().dialect.name],
+                    {"chat_id": chat_id, "message_id": message_id, "ticket_id": ticket_id,
+                     "kind": kind, "created_at": now})
 
 
 def ticket_for(session: Session, chat_id: int, message_id: int) -> Ticket | None:

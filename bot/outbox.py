@@ -10,7 +10,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -62,29 +62,46 @@ def add_claimed(session: Session, now: datetime, chat_id: int, text: str, *,
     return notification
 
 
-def due(session: Session, now: datetime, limit: int = 200,
-        exclude_chats: Collection[int] = ()) -> list[Notification]:
-    """The next messages to send, oldest first: a message is due when its time has come and
-    no earlier message of its chat is still waiting for a retry (the chat's order is kept).
-    Chats in `exclude_chats` (being sent to right now) are left out."""
+def _due_query(excluding: bool) -> Select[tuple[Notification]]:
     earlier = aliased(Notification)
+    now = bindparam("now")
     blocked = select(earlier.id).where(
         earlier.chat_id == Notification.chat_id, earlier.status == PENDING,
         earlier.id < Notification.id, earlier.next_attempt_at > now).exists()
     query = (select(Notification)
              .where(Notification.status == PENDING, Notification.next_attempt_at <= now,
                     ~blocked)
-             .order_by(Notification.id).limit(limit))
+             .order_by(Notification.id).limit(bindparam("limit")))
+    if excluding:
+        query = query.where(Notification.chat_id.not_in(bindparam("busy", expanding=True)))
+    return query
+
+
+_DUE = {False: _due_query(False), True: _due_query(True)}  # built once: asked every round
+
+
+def due(session: Session, now: datetime, limit: int = 200,
+        exclude_chats: Collection[int] = ()) -> list[Notification]:
+    """The next messages to send, oldest first: a message is due when its time has come and
+    no earlier message of its chat is still waiting for a retry (the chat's order is kept).
+    Chats in `exclude_chats` (being sent to right now) are left out."""
+    params: dict[str, Any] = {"now": now, "limit": limit}
     if exclude_chats:
-        query = query.where(Notification.chat_id.not_in(list(exclude_chats)))
-    return list(session.scalars(query))
+        params["busy"] = list(exclude_chats)
+    return list(session.scalars(_DUE[bool(exclude_chats)], params))
+
+
+_NOTIFICATIONS = Notification.__table__
+_MARK_SENT = (  # built once: every sent message is marked, and building costs more than running
+    update(_NOTIFICATIONS).where(_NOTIFICATIONS.c.id == bindparam("notification_id"))
+    .values(status=SENT, sent_at=bindparam("now"), message_id=bindparam("message"),
+            attempts=_NOTIFICATIONS.c.attempts + 1, error=None))
 
 
 def mark_sent(session: Session, notification_id: int, now: datetime,
               message_id: int | None) -> None:
-    session.execute(update(Notification).where(Notification.id == notification_id).values(
-        status=SENT, sent_at=now, message_id=message_id,
-        attempts=Notification.attempts + 1, error=None))
+    session.execute(_MARK_SENT, {"notification_id": notification_id, "now": now,
+                                 "message": message_id})
 
 
 def mark_retry(session: Session, notification_id: int, now: datetime, delay: timedelta,
