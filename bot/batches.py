@@ -43,7 +43,6 @@ class Batches(Generic[T, R]):
         self._limit = limit
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._scheduled = False
-        self.sizes: list[int] = []  # sizes of the last batches decided (for benchmarks)
 
     async def submit(self, request: T) -> R:
         loop = asyncio.get_running_loop()
@@ -60,7 +59,7 @@ class Batches(Generic[T, R]):
             self._decide_batch([(request, future) for request, future in batch
                                 if not future.done()])
         finally:
-            # the rest at the next turn, after this batch's requesters were answered
+            # the rest at a later turn: this batch's requesters resume (and answer) first
             self._scheduled = bool(self._waiting)
             if self._scheduled:
                 asyncio.get_running_loop().call_soon(self._decide_waiting)
@@ -68,7 +67,6 @@ class Batches(Generic[T, R]):
     def _decide_batch(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         if not batch:
             return
-        self.sizes = [*self.sizes[-99:], len(batch)]
         try:
             self._settle(batch, self._decide([request for request, _ in batch]))
         except Exception as error:
