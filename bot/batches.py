@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 #: Requests decided in one go at most; the rest wait for the next turn of the loop.
 LIMIT = 100
@@ -73,7 +73,7 @@ class Batches(Generic[T, R]):
             if len(batch) == 1:
                 _fail(batch[0][1], error)
                 return
-            log.warning("deciding %d requests together failed (%s); deciding each alone",
+            logger.warning("deciding %d requests together failed (%s); deciding each alone",
                         len(batch), error)
             for request, future in batch:
                 try:

@@ -1,6 +1,6 @@
 """「认领」 on a ticket card: the hot path when a whole team presses the same card at once.
 
-The database decides every claim (bot.work.claim: one conditional UPDATE). Around it: a press
+The database decides every claim (bot.work.claim_all: one conditional UPDATE). Around it: a press
 on a card that already has a winner is refused from the claim memo without a query
 (bot.claim_memo), and the presses that need the database in the same moment are decided
 together — one transaction reads who pressed and the tickets they pressed, makes the claims

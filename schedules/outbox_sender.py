@@ -213,8 +213,8 @@ class OutboxSender:
             self._retry(item, backoff(item.attempts), f"{error.__class__.__name__}: {error}")
             return False
         self._failures, self._paused_until = 0, None
-        # off the event loop (a database thread on PostgreSQL); a reply to this very message
-        # may arrive meanwhile, so the reply handlers await recorded() before they look it up
+        # as database work (on PostgreSQL its round trips leave the loop free); a reply to this
+        # very message may arrive meanwhile, so the reply handlers await recorded() first
         record = asyncio.ensure_future(self.desk.database.run(
             self._record_sent, item.id, item.chat_id, item.ticket_id, item.kind,
             message.message_id))
