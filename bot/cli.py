@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import duty_cli, sla_cli
+from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, load_settings
 from bot.settings import Settings
 
@@ -65,10 +66,11 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `govdesk` console script."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Entry point of the `govdesk` console script (`clock`: the desk's time, for tests)."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     args = _parser().parse_args(argv)
+    args.clock = clock or SystemClock()
     if args.command is None:
         _parser().print_help()
         return EXIT_CONFIG

@@ -9,6 +9,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db
+from bot.clock import Clock
 from bot.desk import Desk, open_desk
 from bot.people import DirectoryError, add_person, list_people
 from bot.settings import Settings
@@ -18,13 +19,13 @@ logger = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
-def _open(settings: Settings, *, with_knowledge: bool = True,
+def _open(settings: Settings, *, clock: Clock | None = None, with_knowledge: bool = True,
           starter: bool = True) -> Desk | None:
     from handlers.notify import announce_departure  # leads hear of people who left a team
 
     try:
-        return open_desk(settings, announce=announce_departure, with_knowledge=with_knowledge,
-                         starter=starter)
+        return open_desk(settings, clock, announce=announce_departure,
+                         with_knowledge=with_knowledge, starter=starter)
     except (SQLAlchemyError, OSError) as error:
         print(f"✗ 无法打开数据库 {_safe_url(settings)}：{error.__class__.__name__}: "
               f"{str(error).splitlines()[0]}", file=sys.stderr)
@@ -74,7 +75,7 @@ def db_upgrade(settings: Settings) -> int:
 
 def people(settings: Settings, args: argparse.Namespace) -> int:
     """`govdesk people list|add`."""
-    desk = _open(settings, with_knowledge=False)
+    desk = _open(settings, clock=args.clock, with_knowledge=False)
     if desk is None:
         return EXIT_FAILED
     with desk.sessions.begin() as session:
@@ -106,7 +107,7 @@ def knowledge(settings: Settings, args: argparse.Namespace) -> int:
 
     # The starter articles come with the bot's first start (`govdesk run` / `demo`), not with
     # `kb import`: importing a knowledge base of one's own should not mix them in.
-    desk = _open(settings, starter=False)
+    desk = _open(settings, clock=args.clock, starter=False)
     if desk is None:
         return EXIT_FAILED
     return run(args, desk.knowledge, desk.sessions)

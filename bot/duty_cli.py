@@ -60,7 +60,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.commands import _open
     from bot.duty_input import parse_moment
 
-    desk = _open(settings, with_knowledge=False)
+    desk = _open(settings, clock=args.clock, with_knowledge=False)
     if desk is None:
         return EXIT_FAILED
     try:
@@ -135,7 +135,7 @@ def leave(settings: Settings, args: argparse.Namespace) -> int:
     from bot.team_changes import leave_team
     from handlers.notify import announce_departure
 
-    desk = _open(settings, with_knowledge=False)
+    desk = _open(settings, clock=args.clock, with_knowledge=False)
     if desk is None:
         return EXIT_FAILED
     try:

@@ -24,7 +24,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run `govdesk sla explain|check`."""
     from bot.commands import _open
 
-    desk = _open(settings)
+    desk = _open(settings, clock=args.clock)
     if desk is None:
         return EXIT_FAILED
     try:

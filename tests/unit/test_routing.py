@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -95,10 +96,14 @@ def test_leaving_the_team_in_the_config_returns_tickets(tmp_path: Path,
         desk.close()
 
 
+# The CLI's "now" for these tests: Tuesday 2026-12-01 12:00 in Shanghai, whatever today is.
+CLI_NOW = AdjustableClock(datetime(2026, 12, 1, 4, 0, tzinfo=UTC), frozen=True)
+
+
 def _cli(tmp_path: Path, database_url: str, monkeypatch, capsys, *args: str) -> tuple[int, str]:
     monkeypatch.setenv("GOVDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GOVDESK_DATABASE_URL", database_url)
-    code = main(["--config", str(tmp_path / "govdesk.toml"), *args])
+    code = main(["--config", str(tmp_path / "govdesk.toml"), *args], clock=CLI_NOW)
     captured = capsys.readouterr()
     return code, captured.out + captured.err
 
