@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from bot import calendar_days
 from bot.calendar import CalendarPolicy, Coverage, WorkingCalendar
 from bot.calendar_estimate import FIRST_ESTIMATED_YEAR, statutory_estimate
+from bot.settings import Settings
+from tests.support.calendars import no_notice_after_2026  # noqa: F401 (a fixture)
+from tests.support.factories import make_desk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LAW_2027 = {  # 国务院《全国年节及纪念日放假办法》(2024): 13 days; lunar dates of 2027
@@ -31,12 +33,6 @@ LAW_2027 = {  # 国务院《全国年节及纪念日放假办法》(2024): 13 da
     date(2027, 10, 2): "国庆节",
     date(2027, 10, 3): "国庆节",
 }
-
-
-@pytest.fixture
-def no_notice_after_2026(monkeypatch: pytest.MonkeyPatch) -> None:
-    """chinesecalendar as it is today (2004–2026), whatever version is installed."""
-    monkeypatch.setattr(calendar_days, "chinesecalendar_knows", lambda year: 2004 <= year <= 2026)
 
 
 def at(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
@@ -69,7 +65,8 @@ def test_the_estimate_agrees_with_the_notices_since_the_2024_amendment(year: int
         assert chinese_calendar.is_holiday(day), day
 
 
-def test_2027_statutory_days_are_not_working_days(no_notice_after_2026: None) -> None:
+@pytest.mark.usefixtures("no_notice_after_2026")
+def test_2027_statutory_days_are_not_working_days() -> None:
     cal = WorkingCalendar()
     assert cal.year_coverage(2027) == Coverage(2027, False, "statutory_estimate")
     assert not cal.is_working_day(date(2027, 2, 8))  # the issue's example: 初三, a Monday
@@ -85,7 +82,8 @@ def test_2027_statutory_days_are_not_working_days(no_notice_after_2026: None) ->
     )
 
 
-def test_each_day_tells_its_kind_and_source(no_notice_after_2026: None) -> None:
+@pytest.mark.usefixtures("no_notice_after_2026")
+def test_each_day_tells_its_kind_and_source() -> None:
     cal = WorkingCalendar()
     eve = cal.day(date(2027, 2, 5))
     assert (eve.kind, eve.source, eve.holiday, eve.working) == (
@@ -102,7 +100,8 @@ def test_each_day_tells_its_kind_and_source(no_notice_after_2026: None) -> None:
     assert cal.day(date(2026, 10, 1)).holiday == "国庆节"
 
 
-def test_config_days_win_in_an_estimated_year(no_notice_after_2026: None) -> None:
+@pytest.mark.usefixtures("no_notice_after_2026")
+def test_config_days_win_in_an_estimated_year() -> None:
     cal = WorkingCalendar(CalendarPolicy(extra_workdays=frozenset({date(2027, 2, 8)}),
                                          extra_holidays=frozenset({date(2027, 2, 9)})))
     assert cal.is_working_day(date(2027, 2, 8))
@@ -112,8 +111,8 @@ def test_config_days_win_in_an_estimated_year(no_notice_after_2026: None) -> Non
     assert cal.year_coverage(2027).source == "statutory_estimate"  # not declared: still unknown
 
 
-def test_one_loud_warning_per_estimated_year(no_notice_after_2026: None,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.usefixtures("no_notice_after_2026")
+def test_one_loud_warning_per_estimated_year(caplog: pytest.LogCaptureFixture) -> None:
     cal = WorkingCalendar()
     with caplog.at_level(logging.WARNING, logger="bot.calendar"):
         coverages = cal.warn_unconfirmed((2026, 2027))
@@ -149,3 +148,16 @@ def test_starting_the_bot_does_not_import_the_holidays_package() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=60)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.usefixtures("no_notice_after_2026")
+def test_opening_the_desk_warns_about_next_year(settings: Settings,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.calendar"):
+        desk = make_desk(settings, start=datetime(2026, 12, 2, 3, tzinfo=ZoneInfo("UTC")))
+        try:
+            desk.calendar.is_working_day(date(2027, 2, 8))
+        finally:
+            desk.close()
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(messages) == 1 and "no State Council notice for 2027" in messages[0]
