@@ -84,7 +84,7 @@ def _calendar_line(coverage: Coverage, this_year: bool) -> Check:
         return Check(True, f"{year} 年放假通知尚未收录（来源：法定节假日估算）：只计入法定节假日"
                            f"（元旦、春节、清明、劳动节、端午、中秋、国庆），调休上班日未知，"
                            f"调休前后的 SLA 时限可能不准",
-                     f"通知发布后{declare}；govdesk calendar show {year}-01 可逐日核对",
+                     f"通知发布后，{declare}；govdesk calendar show {year}-01 可逐日核对",
                      warning=True)
     return Check(not this_year, f"{year} 年节假日未知：将只按周末计算工作日，SLA 可能不准",
                  declare, warning=not this_year)
