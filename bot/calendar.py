@@ -1,10 +1,11 @@
 """The working calendar: which instants count as working time, and SLA arithmetic over them.
 
 Working time is a set of daily intervals (default 09:00–12:00 and 13:30–17:30, Asia/Shanghai)
-on working days. A day's status is decided in this order: the config's extra holidays, the
-config's extra make-up days (调休), `chinesecalendar`'s statutory holidays and make-up days when
-it knows the year, then the policy's working weekdays. A year neither source knows falls back to
-the weekday rule and logs one warning per year (`year_coverage` tells `govdesk doctor`).
+on working days. A day's status is decided in this order (bot.calendar_days): the config's
+extra holidays and make-up days (调休); then the year's source: a year declared in the config
+follows the weekday rule around those lists, a year chinesecalendar knows follows the State
+Council's notice, and a later year counts the statutory holidays the law fixes (an estimate: its
+调休 are not known yet), logging one warning per year (`year_coverage` tells `govdesk doctor`).
 
 Arithmetic is done in integer microseconds of working time, so results are exact to the
 microsecond: minutes in are rounded to the nearest microsecond, minutes out are microseconds / 6e7.
@@ -20,10 +21,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import chinese_calendar
+from bot.calendar_days import Coverage, Day, classify, year_coverage
+
+__all__ = ["CalendarPolicy", "Coverage", "Day", "TwentyFourSeven", "WorkingCalendar",
+           "WorkingTime", "check_intervals"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +35,6 @@ US_PER_MINUTE = 60_000_000
 _US_PER_SECOND = 1_000_000
 _MONDAY_TO_FRIDAY = frozenset({1, 2, 3, 4, 5})
 DEFAULT_INTERVALS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
-
-CoverageSource = Literal["chinesecalendar", "config", "fallback"]
 
 
 class WorkingTime(Protocol):
@@ -45,15 +47,6 @@ class WorkingTime(Protocol):
     def next_working_moment(self, dt: datetime) -> datetime: ...
 
     def is_working_time(self, dt: datetime) -> bool: ...
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Whether a year's holidays are known, and from where (for `govdesk doctor`)."""
-
-    year: int
-    known: bool
-    source: CoverageSource
 
 
 @dataclass(frozen=True)
@@ -133,6 +126,7 @@ class WorkingCalendar:
         self._upto = tuple(cumulative[1:])  # working time at the end of interval k
         self._day_total = cumulative[-1]
         self._years: dict[int, _Year] = {}
+        self._warned: set[int] = set()
 
     @property
     def minutes_per_working_day(self) -> float:
@@ -140,12 +134,8 @@ class WorkingCalendar:
         return self._day_total / US_PER_MINUTE
 
     def year_coverage(self, year: int) -> Coverage:
-        """Say whether `year`'s holidays are known, and from which source."""
-        if _chinesecalendar_knows(year):
-            return Coverage(year, True, "chinesecalendar")
-        if year in self.policy.declared_years:
-            return Coverage(year, True, "config")
-        return Coverage(year, False, "fallback")
+        """Say whether `year`'s days off and 调休 are known, and from which source."""
+        return year_coverage(year, self.policy.declared_years)
 
     def covered_years(self, years: Iterable[int]) -> tuple[Coverage, ...]:
         """Coverage of each of `years` (doctor passes this year and the next)."""
@@ -155,6 +145,35 @@ class WorkingCalendar:
         """Whether `d` (a local calendar date) is a working day."""
         table = self._year(d.year)
         return table.working[d.toordinal() - table.first_ordinal]
+
+    def day(self, d: date) -> Day:
+        """What `d` is (工作日 / 周末 / 法定节假日 / 调休上班) and the source that says so."""
+        return classify(d, self.policy, self.year_coverage(d.year).source)
+
+    def warn_unconfirmed(self, years: Iterable[int]) -> tuple[Coverage, ...]:
+        """Log the warning for each of `years` whose 调休 are unknown (once per year)."""
+        coverages = self.covered_years(years)
+        for coverage in coverages:
+            self._warn_once(coverage)
+        return coverages
+
+    def _warn_once(self, coverage: Coverage) -> None:
+        """Log, once per year, that `coverage.year`'s 调休 (or all its holidays) are unknown."""
+        if coverage.known or coverage.year in self._warned:
+            return
+        self._warned.add(coverage.year)
+        year = coverage.year
+        if coverage.source == "statutory_estimate":
+            logger.warning(
+                "no State Council notice for %d yet: counting only the statutory holidays the law "
+                "fixes (元旦, 春节 from 除夕, 清明, 劳动节, 端午, 中秋, 国庆); its 调休 make-up "
+                "working days are NOT known. When the notice is out, list its days in [calendar] "
+                "holidays/workdays and add %d to declared_years", year, year)
+        else:
+            logger.warning(
+                "no holiday data for %d: counting working weekdays only; list the State Council's "
+                "schedule in [calendar] holidays/workdays and add %d to declared_years",
+                year, year)
 
     def _year(self, year: int) -> _Year:
         """The cached summary of `year`, built on first use."""
@@ -168,36 +187,17 @@ class WorkingCalendar:
         if not 1 <= year <= 9999:
             raise ValueError(f"year {year} is outside the calendar")
         coverage = self.year_coverage(year)
-        if not coverage.known:
-            logger.warning(
-                "no holiday data for %d: counting working weekdays only; list the State Council's "
-                "schedule in [calendar] holidays/workdays and add %d to declared_years",
-                year,
-                year,
-            )
-        use_library = coverage.source == "chinesecalendar"
+        self._warn_once(coverage)
         first = date(year, 1, 1)
         days = (date(year + 1, 1, 1) - first).days if year < 9999 else 365
         working = tuple(
-            self._classify(first + timedelta(days=i), use_library) for i in range(days)
+            classify(first + timedelta(days=i), self.policy, coverage.source).working
+            for i in range(days)
         )
         prefix = [0]
         for is_working in working:
             prefix.append(prefix[-1] + (self._day_total if is_working else 0))
         return _Year(first.toordinal(), working, tuple(prefix))
-
-    def _classify(self, d: date, use_library: bool) -> bool:
-        """Decide one day: config lists, then chinesecalendar, then the weekday rule."""
-        if d in self.policy.extra_holidays:
-            return False
-        if d in self.policy.extra_workdays:
-            return True
-        if use_library:
-            if d in chinese_calendar.holidays:
-                return False
-            if d in chinese_calendar.workdays:
-                return True
-        return d.isoweekday() in self.policy.weekdays
 
     def _local(self, dt: datetime) -> datetime:
         """`dt` as local wall-clock time, after checking it is aware."""
@@ -301,11 +301,3 @@ class TwentyFourSeven:
         _require_aware(dt)
         return True
 
-
-def _chinesecalendar_knows(year: int) -> bool:
-    """Whether chinesecalendar has data for `year` (it raises NotImplementedError otherwise)."""
-    try:
-        chinese_calendar.is_workday(date(year, 1, 1))
-    except NotImplementedError:
-        return False
-    return True

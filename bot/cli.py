@@ -1,4 +1,4 @@
-"""The `govdesk` command: run, demo, doctor, db, people, duty, sla, kb."""
+"""The `govdesk` command: run, demo, doctor, db, people, duty, sla, calendar, kb."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import duty_cli, sla_cli
+from bot import calendar_cli, duty_cli, sla_cli
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, load_settings
 from bot.settings import Settings
@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_knowledge_parser(commands)
     sla_cli.add_parser(commands)
     duty_cli.add_parser(commands)
+    calendar_cli.add_parser(commands)
     return parser
 
 
@@ -104,6 +105,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return duty_cli.run(settings, args)
     if args.command == "sla":
         return sla_cli.run(settings, args)
+    if args.command == "calendar":
+        return calendar_cli.run(settings, args)
     if args.command == "kb":
         return commands.knowledge(settings, args)
     raise AssertionError(args.command)

@@ -85,16 +85,13 @@ class Reader:
         return value
 
     def dates(self, name: str) -> tuple[date, ...]:
-        result = []
-        for item in self.data.get(name, []):
-            if isinstance(item, date):
-                result.append(item)
-                continue
-            try:
-                result.append(date.fromisoformat(str(item)))
-            except ValueError:
-                raise self.error(name, f"{item!r} 不是日期（格式 2027-01-01）") from None
-        return tuple(result)
+        """Dates: "YYYY-MM-DD" strings, TOML dates or ranges "2027-10-01..2027-10-07"."""
+        from bot.calendar_config import parse_dates
+
+        try:
+            return tuple(sorted(parse_dates(self.data.get(name, []))))
+        except ValueError as exc:
+            raise self.error(name, str(exc)) from None
 
 
 def parse_clock_time(text: str) -> time:

@@ -85,6 +85,8 @@ def open_desk(settings: Settings, clock: Clock | None = None, *, migrate: bool =
     calendar = WorkingCalendar(policy_from_settings(settings.calendar, settings.desk.timezone))
     desk = Desk(settings, clock or SystemClock(), engine, db.make_sessions(engine), calendar,
                 SlaPolicy(settings.sla, calendar))
+    this_year = desk.clock.now().astimezone(desk.timezone).year
+    calendar.warn_unconfirmed((this_year, this_year + 1))  # a year without its 调休: say so now
     sla_store.install(desk.sessions, desk.sla)  # ticket events move the SLA clocks
     with desk.sessions.begin() as session:
         for departure in sync_directory(session, settings, desk.clock):

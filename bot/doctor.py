@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db
-from bot.calendar import WorkingCalendar
+from bot.calendar import Coverage, WorkingCalendar
 from bot.calendar_config import policy_from_settings
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.routing import teams_without_group
 from bot.settings import Settings
 
@@ -63,21 +63,31 @@ def check_data_dir(settings: Settings) -> list[Check]:
     return [Check(True, f"数据目录可写（{directory.resolve()}）")]
 
 
-def check_calendar(settings: Settings) -> list[Check]:
+CALENDAR_SOURCES = {"notice": "国务院放假通知（chinesecalendar）", "config": "配置文件 [calendar]"}
+
+
+def check_calendar(settings: Settings, clock: Clock | None = None) -> list[Check]:
+    """This year's and next year's holiday source: notice / config / statutory estimate."""
     calendar = WorkingCalendar(policy_from_settings(settings.calendar, settings.desk.timezone))
-    year = SystemClock().now().year
-    checks = []
-    for coverage in calendar.covered_years((year, year + 1)):
-        if coverage.known:
-            source = "chinesecalendar" if coverage.source == "chinesecalendar" else "配置文件"
-            checks.append(Check(True, f"{coverage.year} 年节假日日历已知（来源：{source}）"))
-        else:
-            checks.append(Check(
-                coverage.year != year,
-                f"{coverage.year} 年节假日未知：将只按周末计算工作日，SLA 可能不准",
-                f"在配置 [calendar] 中填写国务院公布的 {coverage.year} 年 holidays 和 workdays，"
-                f"并把 {coverage.year} 加入 declared_years", warning=coverage.year != year))
-    return checks
+    year = (clock or SystemClock()).now().year
+    return [_calendar_line(coverage, this_year=coverage.year == year)
+            for coverage in calendar.covered_years((year, year + 1))]
+
+
+def _calendar_line(coverage: Coverage, this_year: bool) -> Check:
+    year = coverage.year
+    if coverage.known:
+        return Check(True, f"{year} 年节假日日历已知（来源：{CALENDAR_SOURCES[coverage.source]}）")
+    declare = (f"在配置 [calendar] 中填写国务院公布的 {year} 年放假日期（holidays）和调休上班日"
+               f"（workdays），并把 {year} 加入 declared_years")
+    if coverage.source == "statutory_estimate":
+        return Check(True, f"{year} 年放假通知尚未收录（来源：法定节假日估算）：只计入法定节假日"
+                           f"（元旦、春节、清明、劳动节、端午、中秋、国庆），调休上班日未知，"
+                           f"调休前后的 SLA 时限可能不准",
+                     f"通知发布后，{declare}；govdesk calendar show {year}-01 可逐日核对",
+                     warning=True)
+    return Check(not this_year, f"{year} 年节假日未知：将只按周末计算工作日，SLA 可能不准",
+                 declare, warning=not this_year)
 
 
 def check_teams(settings: Settings) -> list[Check]:

@@ -172,22 +172,7 @@ def test_custom_hours_and_weekdays() -> None:
     assert cal.add_working_minutes(at(2026, 3, 14, 19, 0), 120) == at(2026, 3, 16, 9, 0)
 
 
-# -- years the library does not know --------------------------------------------------------
-
-
-def test_2027_falls_back_to_weekends_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
-    cal = WorkingCalendar()
-    with pytest.raises(NotImplementedError):
-        chinese_calendar.is_workday(date(2027, 1, 4))
-    with caplog.at_level(logging.WARNING, logger="bot.calendar"):
-        assert cal.is_working_day(date(2027, 1, 1))  # a Friday: no holiday data, so working
-        assert not cal.is_working_day(date(2027, 1, 2))
-        assert cal.add_working_minutes(at(2027, 1, 8, 17, 0), 60) == at(2027, 1, 11, 9, 30)
-    warnings = [r for r in caplog.records if "2027" in r.getMessage()]
-    assert len(warnings) == 1
-    assert warnings[0].levelno == logging.WARNING
-    assert cal.year_coverage(2027) == Coverage(2027, False, "fallback")
-    assert cal.year_coverage(2026) == Coverage(2026, True, "chinesecalendar")
+# -- years the library does not know (more in test_calendar_estimate.py) ----------------------
 
 
 def test_a_year_declared_in_the_config_is_known(caplog: pytest.LogCaptureFixture) -> None:
@@ -200,23 +185,32 @@ def test_a_year_declared_in_the_config_is_known(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.WARNING, logger="bot.calendar"):
         assert not cal.is_working_day(date(2027, 1, 1))
         assert cal.is_working_day(date(2027, 1, 9))  # a Saturday
+        # declared: the admin's lists are the whole schedule, no statutory estimate is added
+        assert cal.is_working_day(date(2027, 2, 8))
     assert not caplog.records
-    assert cal.covered_years([2026, 2027, 2028]) == (
-        Coverage(2026, True, "chinesecalendar"),
+    assert cal.covered_years([2026, 2027, 2031]) == (
+        Coverage(2026, True, "notice"),
         Coverage(2027, True, "config"),
-        Coverage(2028, False, "fallback"),
+        Coverage(2031, False, "statutory_estimate"),
     )
 
 
+def test_a_declared_year_wins_over_the_notice() -> None:
+    cal = WorkingCalendar(CalendarPolicy(declared_years=frozenset({2026})))
+    assert cal.year_coverage(2026) == Coverage(2026, True, "config")
+    assert cal.is_working_day(date(2026, 10, 1))  # the notice's holiday is not the config's
+    assert cal.day(date(2026, 10, 1)).source == "config"
+
+
 def test_measuring_across_new_year_and_backwards() -> None:
-    a, b = at(2026, 12, 31, 17, 0), at(2027, 1, 4, 9, 30)
-    # 2027-01-01 is a Friday: a working day by the fallback, since no source knows 2027 yet.
-    assert CAL.add_working_minutes(a, 60) == at(2027, 1, 1, 9, 30)
-    assert CAL.working_minutes_between(a, b) == 30 + 420 + 30
-    assert CAL.working_minutes_between(b, a) == -(30 + 420 + 30)
-    assert CAL.working_minutes_between(at(2025, 1, 1), at(2027, 1, 1)) == pytest.approx(
-        CAL.working_minutes_between(at(2025, 1, 1), at(2026, 1, 1))
-        + CAL.working_minutes_between(at(2026, 1, 1), at(2027, 1, 1))
+    a, b = at(2026, 12, 31, 17, 0), at(2031, 1, 6, 9, 30)
+    # 2031-01-01 is a Wednesday and 元旦 by the statutory estimate; 01-02 and 01-03 work.
+    assert CAL.add_working_minutes(at(2030, 12, 31, 17, 0), 60) == at(2031, 1, 2, 9, 30)
+    assert CAL.working_minutes_between(a, at(2027, 1, 4, 9, 30)) == 30 + 30
+    assert CAL.working_minutes_between(at(2027, 1, 4, 9, 30), a) == -(30 + 30)
+    assert CAL.working_minutes_between(at(2025, 1, 1), b) == pytest.approx(
+        CAL.working_minutes_between(at(2025, 1, 1), at(2029, 1, 1))
+        + CAL.working_minutes_between(at(2029, 1, 1), b)
     )
 
 
