@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import work
+from bot import db, work
 from bot.batches import Batches
 from bot.claim_memo import ClaimMemo, Taken
 from bot.desk import Desk
@@ -119,18 +119,25 @@ def decide(desk: Desk, presses: Sequence[Press]) -> list[Decided]:
     """The presses of one moment in one transaction: who pressed, the claims, their notices.
 
     Raises only if the transaction did not commit (bot.batches then decides each press
-    alone). No Telegram here.
+    alone); a hook that fails after the commit is logged, the claims stand. No Telegram here.
     """
-    with desk.sessions.begin() as session:
-        people = views_by_telegram_id(session, (press.telegram_id for press in presses))
-        asked = [(index, work.ClaimRequest(press.ticket_id, person,
-                                           origin_in_chat(person.id, press.chat_id)))
-                 for index, press in enumerate(presses)
-                 if (person := people[press.telegram_id]) is not None and person.is_staff]
-        decided = work.claim_all(session, [request for _, request in asked], desk.clock.now())
-        for (_, request), result in zip(asked, decided, strict=True):
-            if isinstance(result, work.ClaimTarget):
-                _tell_claimed(session, desk, request.person, result)
+    session = desk.sessions()
+    try:
+        with session, session.begin():
+            people = views_by_telegram_id(session, (press.telegram_id for press in presses))
+            asked = [(index, work.ClaimRequest(press.ticket_id, person,
+                                               origin_in_chat(person.id, press.chat_id)))
+                     for index, press in enumerate(presses)
+                     if (person := people[press.telegram_id]) is not None and person.is_staff]
+            decided = work.claim_all(session, [request for _, request in asked],
+                                     desk.clock.now())
+            for (_, request), result in zip(asked, decided, strict=True):
+                if isinstance(result, work.ClaimTarget):
+                    _tell_claimed(session, desk, request.person, result)
+    except Exception:
+        if not db.committed(session):
+            raise
+        logger.exception("a hook failed after the claims' commit; the claims stand")
     results: list[work.ClaimTarget | Exception | None] = [None] * len(presses)
     for (index, _), result in zip(asked, decided, strict=True):
         results[index] = result

@@ -174,3 +174,26 @@ def test_a_batch_whose_transaction_failed_is_decided_again_press_by_press(
     assert calls == [2, 1, 1]
     assert won.refusal is None and lost.refusal == "该工单已由 陈工 认领。"
     assert _claim_events(desk, ticket_id) == 1
+
+
+def test_a_hook_that_fails_after_the_commit_does_not_decide_the_claims_again(
+        desk: Desk) -> None:
+    """The database committed, then an after_commit hook raised (the session's commit raised
+    with it): the claims stand and are answered, not decided again."""
+    from sqlalchemy import event
+
+    ticket_id = make_ticket(desk)
+    failures = [RuntimeError("injected in an after_commit hook")]
+
+    def fails_once(_session: object) -> None:
+        if failures:
+            raise failures.pop()
+
+    event.listen(desk.sessions, "after_commit", fails_once)
+    try:
+        won, lost = _presses_at_once(desk, ticket_id, TECH, LEAD)
+    finally:
+        event.remove(desk.sessions, "after_commit", fails_once)
+    assert won.refusal is None and won.number
+    assert lost.refusal == "该工单已由 陈工 认领。"
+    assert _claim_events(desk, ticket_id) == 1
