@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
@@ -46,7 +47,8 @@ async def run_bot(settings: Settings) -> int:
         print("未设置 Telegram 机器人令牌：请在配置 [telegram] token 或环境变量 "
               "GOVDESK_TELEGRAM_TOKEN 中设置。没有令牌可先试用 `govdesk demo`。", file=sys.stderr)
         return EXIT_CONFIG
-    desk = _open(settings)
+    # migrations, the directory sync and the knowledge base's start-up block: off the loop
+    desk = await asyncio.to_thread(_open, settings)
     if desk is None:
         return EXIT_FAILED
     from bot.app import build_application

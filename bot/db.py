@@ -90,7 +90,29 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     """The session factory every caller uses (`with sessions.begin() as s:`)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    # first of the after_commit hooks, so that one failing after it cannot hide the commit
+    event.listen(sessions, "after_commit", _mark_committed, insert=True)
+    event.listen(sessions, "after_transaction_create", _clear_committed)
+    return sessions
+
+
+_COMMITTED = "committed"
+
+
+def committed(session: Session) -> bool:
+    """Whether the session's last transaction reached the database's COMMIT — even if an
+    after_commit hook raised after it (the caller then sees the hook's exception)."""
+    return bool(session.info.get(_COMMITTED))
+
+
+def _mark_committed(session: Session) -> None:
+    session.info[_COMMITTED] = True
+
+
+def _clear_committed(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_COMMITTED, None)
 
 
 def _alembic_config(engine: Engine | None) -> AlembicConfig:

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import chat_migrations
 from bot.clock import Clock
 from bot.lifecycle import Origin
 from bot.models import Category, Person, PersonRole, Team
@@ -32,9 +33,15 @@ def sync_directory(session: Session, settings: Settings, clock: Clock) -> list[D
 
 def _sync_teams(session: Session, settings: Settings) -> dict[str, Team]:
     existing = {team.code: team for team in session.scalars(select(Team))}
+    migrated = chat_migrations.current_ids(session)  # a group upgraded since: its new id
     for spec in settings.teams:
         team = existing.get(spec.code) or Team(code=spec.code)
-        team.name, team.chat_id, team.active = spec.name, spec.chat_id, True
+        chat_id = migrated.get(spec.chat_id, spec.chat_id) if spec.chat_id else spec.chat_id
+        if chat_id != spec.chat_id:
+            logger.warning("team %s: its group %s was upgraded to supergroup %s; using the "
+                           "new id — put chat_id = %s in the config", spec.code, spec.chat_id,
+                           chat_id, chat_id)
+        team.name, team.chat_id, team.active = spec.name, chat_id, True
         session.add(team)
         existing[spec.code] = team
     declared = {spec.code for spec in settings.teams}

@@ -9,13 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from bot import db
+from bot import chat_migrations, db
 from bot.calendar import Coverage, WorkingCalendar
 from bot.calendar_config import policy_from_settings
 from bot.clock import Clock, SystemClock
 from bot.routing import teams_without_group
 from bot.settings import Settings
+
+GROUP_MIGRATED = "支持组 {team} 的群已升级为超级群，新 ID {new}，请更新配置"
+GROUP_MIGRATED_ADVICE = ('把 [[teams]] code = "{code}" 的 chat_id 由 {old} 改为 {new}'
+                         "（在此之前机器人已自动使用新 ID）")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,25 @@ def check_teams(settings: Settings) -> list[Check]:
                   "在 [[teams]] 中填写 chat_id（群组 ID，负数）", warning=True)]
 
 
+def check_group_migrations(settings: Settings) -> list[Check]:
+    """Teams whose group became a supergroup since the config was written (bot.chat_migrations)."""
+    try:
+        engine = db.make_engine(settings.database_url)
+        try:
+            if db.current_revision(engine) != db.head_revision():
+                return []  # check_database says what to do first
+            with Session(engine) as session:
+                stale = chat_migrations.stale_groups(session, settings)
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, OSError):
+        return []  # check_database reports the database
+    return [Check(True, GROUP_MIGRATED.format(team=group.team_name, new=group.chat_id),
+                  GROUP_MIGRATED_ADVICE.format(code=group.team_code, new=group.chat_id,
+                                               old=group.configured_chat_id), warning=True)
+            for group in stale]
+
+
 def check_telegram(settings: Settings) -> list[Check]:
     if not settings.telegram.token:
         return [Check(False, "未设置 Telegram 机器人令牌",
@@ -124,7 +148,8 @@ async def _get_me(settings: Settings) -> str:
 
 
 CHECKS: tuple[Callable[[Settings], list[Check]], ...] = (
-    check_config, check_database, check_data_dir, check_calendar, check_teams, check_telegram,
+    check_config, check_database, check_data_dir, check_calendar, check_teams,
+    check_group_migrations, check_telegram,
 )
 
 

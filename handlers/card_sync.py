@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from telegram import Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import message_links, outbox
+from bot import chat_migrations, message_links, outbox
 from bot.desk import Desk
 from bot.models import Ticket
 from handlers.callbacks import as_json, markup
@@ -146,6 +146,9 @@ async def _refresh(application: Application, ticket_id: int,
         except BadRequest as error:
             if "not modified" not in str(error).lower():
                 failed.append((chat_id, message_id))
+        except ChatMigrated as error:  # the group is a supergroup now: the card goes there
+            _migrated(desk, chat_id, error.new_chat_id)
+            failed.append((chat_id, message_id))
         except (Forbidden, TelegramError):
             logger.warning("card %s/%s of ticket %s not edited", chat_id, message_id, ticket_id,
                            exc_info=True)
@@ -172,12 +175,19 @@ def _card_state(desk: Desk, ticket_id: int, shown: tuple[Any, ...] | None
         return tuple(signature), card_text(ticket, desk.timezone), card_rows(ticket), links
 
 
+def _migrated(desk: Desk, old_chat_id: int, new_chat_id: int) -> None:
+    """Record the group's new id (inline: it writes rows other transactions may want)."""
+    with desk.sessions.begin() as session:
+        chat_migrations.record(session, old_chat_id, new_chat_id, desk.clock.now())
+
+
 def _repost(desk: Desk, ticket_id: int, text: str, rows: list,
             failed: list[tuple[int, int]]) -> None:
     """Post a fresh card where the old one could not be edited (deleted, too old …)."""
     with desk.sessions.begin() as session:
         for chat_id, message_id in failed:
             message_links.relabel(session, chat_id, message_id, "lost_card")
-        for chat_id in dict.fromkeys(chat for chat, _ in failed):
+        moved = chat_migrations.current_ids(session)
+        for chat_id in dict.fromkeys(moved.get(chat, chat) for chat, _ in failed):
             outbox.enqueue(session, desk.clock.now(), chat_id, text, keyboard=as_json(rows),
                            kind="card", ticket_id=ticket_id)

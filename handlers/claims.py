@@ -11,6 +11,7 @@ winners are told through the outbox.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import work
+from bot import db, work
 from bot.batches import Batches
 from bot.claim_memo import ClaimMemo, Taken
 from bot.desk import Desk
@@ -30,6 +31,8 @@ from handlers.refusals import Refusal, refusals
 from handlers.renderers import relay as relay_texts
 from handlers.renderers import work as texts
 from handlers.renderers.common import escape
+
+logger = logging.getLogger(__name__)
 
 BATCHES_KEY = "claim_batches"
 
@@ -78,7 +81,9 @@ def batches_of(context: ContextTypes.DEFAULT_TYPE) -> Batches[Press, ClaimOutcom
     bot_data = context.application.bot_data
     batches = bot_data.get(BATCHES_KEY)
     if batches is None:
-        batches = bot_data[BATCHES_KEY] = Batches(functools.partial(decide, desk_of(context)))
+        desk = desk_of(context)
+        batches = bot_data[BATCHES_KEY] = Batches(functools.partial(decide, desk),
+                                                  conclude=functools.partial(conclude, desk))
     return batches
 
 
@@ -101,28 +106,55 @@ def _remembered_refusal(memo: ClaimMemo, telegram_id: int,
                         taken=True, status=taken.status)
 
 
-def decide(desk: Desk, presses: Sequence[Press]) -> list[ClaimOutcome]:
+@dataclass(frozen=True)
+class Decided:
+    """A press as its batch's transaction decided it (committed): who pressed, and the claim
+    made or the refusal; None when the presser is not staff."""
+
+    person: PersonView | None
+    result: work.ClaimTarget | Exception | None
+
+
+def decide(desk: Desk, presses: Sequence[Press]) -> list[Decided]:
     """The presses of one moment in one transaction: who pressed, the claims, their notices.
 
-    No Telegram here.
+    Raises only if the transaction did not commit (bot.batches then decides each press
+    alone); a hook that fails after the commit is logged, the claims stand. No Telegram here.
     """
-    outcomes: list[ClaimOutcome] = [ClaimOutcome(refusal=texts.NO_RIGHT)] * len(presses)
-    with desk.sessions.begin() as session:
-        people = views_by_telegram_id(session, (press.telegram_id for press in presses))
-        asked = [(index, work.ClaimRequest(press.ticket_id, person,
-                                           origin_in_chat(person.id, press.chat_id)))
-                 for index, press in enumerate(presses)
-                 if (person := people[press.telegram_id]) is not None and person.is_staff]
-        decided = work.claim_all(session, [request for _, request in asked], desk.clock.now())
-        for (_, request), result in zip(asked, decided, strict=True):
-            if isinstance(result, work.ClaimTarget):
-                _tell_claimed(session, desk, request.person, result)
-    memo = desk.claim_memo
-    for telegram_id, person in people.items():
-        memo.remember_person(telegram_id, person)
-    for (index, request), result in zip(asked, decided, strict=True):
-        outcomes[index] = _outcome(memo, request, result)
-    return outcomes
+    session = desk.sessions()
+    try:
+        with session, session.begin():
+            people = views_by_telegram_id(session, (press.telegram_id for press in presses))
+            asked = [(index, work.ClaimRequest(press.ticket_id, person,
+                                               origin_in_chat(person.id, press.chat_id)))
+                     for index, press in enumerate(presses)
+                     if (person := people[press.telegram_id]) is not None and person.is_staff]
+            decided = work.claim_all(session, [request for _, request in asked],
+                                     desk.clock.now())
+            for (_, request), result in zip(asked, decided, strict=True):
+                if isinstance(result, work.ClaimTarget):
+                    _tell_claimed(session, desk, request.person, result)
+    except Exception:
+        if not db.committed(session):
+            raise
+        logger.exception("a hook failed after the claims' commit; the claims stand")
+    results: list[work.ClaimTarget | Exception | None] = [None] * len(presses)
+    for (index, _), result in zip(asked, decided, strict=True):
+        results[index] = result
+    return [Decided(people[press.telegram_id], result)
+            for press, result in zip(presses, results, strict=True)]
+
+
+def conclude(desk: Desk, press: Press, decided: Decided) -> ClaimOutcome:
+    """What the presser is told about their committed press; the claim memo learns from it
+    (only a cache: if it cannot, the answer stands)."""
+    outcome = _outcome(decided)
+    try:
+        _remember(desk.claim_memo, press, decided)
+    except Exception:
+        logger.exception("the claim memo could not learn from a press on ticket %s",
+                         press.ticket_id)
+    return outcome
 
 
 def _tell_claimed(session: Session, desk: Desk, person: PersonView,
@@ -137,15 +169,24 @@ def _tell_claimed(session: Session, desk: Desk, person: PersonView,
         reporter=escape(target.reporter_name)), ticket_id=target.ticket_id, kind="claimed")
 
 
-def _outcome(memo: ClaimMemo, request: work.ClaimRequest,
-             result: work.ClaimTarget | Exception) -> ClaimOutcome:
-    """What the presser is told; the memo learns who holds the ticket now."""
+def _outcome(decided: Decided) -> ClaimOutcome:
+    result = decided.result
+    if result is None:
+        return ClaimOutcome(refusal=texts.NO_RIGHT)
     if isinstance(result, work.ClaimTarget):
-        memo.remember_taken(result.ticket_id,
-                            Taken(request.person.name, "assigned", result.team_code))
         return ClaimOutcome(number=result.number)
     if isinstance(result, work.AlreadyTaken):
-        memo.remember_taken(request.ticket_id,
-                            Taken(result.holder, result.status, result.team_code))
         return ClaimOutcome(refusal=str(result), taken=True, status=result.status)
     return ClaimOutcome(refusal=str(result))
+
+
+def _remember(memo: ClaimMemo, press: Press, decided: Decided) -> None:
+    """Who pressed; and who holds the ticket now, if the press learned that."""
+    memo.remember_person(press.telegram_id, decided.person)
+    result = decided.result
+    if isinstance(result, work.ClaimTarget) and decided.person is not None:
+        memo.remember_taken(result.ticket_id,
+                            Taken(decided.person.name, "assigned", result.team_code))
+    elif isinstance(result, work.AlreadyTaken):
+        memo.remember_taken(press.ticket_id,
+                            Taken(result.holder, result.status, result.team_code))

@@ -8,7 +8,7 @@ an unreachable Bot API delays messages but loses none. RetryAfter delays that ch
 Telegram asked. A permanent refusal (blocked by the person, chat not found, a message
 Telegram will not accept) is recorded as failed and not retried; so is a message that still
 fails after MAX_AGE. A group that became a supergroup (ChatMigrated) gets its pending
-messages moved to the new chat id.
+messages and its team moved to the new chat id (bot.chat_migrations).
 
 Delivery is at least once: a message whose request timed out after Telegram had received it
 would be sent again (the Bot API has no idempotency key); the emulator's faults never deliver.
@@ -35,7 +35,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot import message_links, outbox
+from bot import chat_migrations, message_links, outbox
 from bot.desk import Desk
 from bot.models import Notification
 
@@ -197,11 +197,10 @@ class OutboxSender:
         except RetryAfter as error:
             self._retry(item, _seconds(error.retry_after), str(error))
             return False
-        except ChatMigrated as error:
-            logger.warning("chat %s is now %s: moving its pending messages", item.chat_id,
-                           error.new_chat_id)
+        except ChatMigrated as error:  # pending messages and the team's group follow
             with self.desk.sessions.begin() as session:
-                outbox.retarget(session, item.chat_id, error.new_chat_id)
+                chat_migrations.record(session, item.chat_id, error.new_chat_id,
+                                       self.desk.clock.now())
             return False
         except (Forbidden, BadRequest) as error:  # BadRequest is a NetworkError: check first
             self._fail(item, str(error))

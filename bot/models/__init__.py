@@ -1,6 +1,7 @@
 """The desk's database models (the knowledge base has its own, in knowledge.models)."""
 
 from bot.models.base import Base, UtcDateTime
+from bot.models.chats import ChatMigration
 from bot.models.conversation import Conversation
 from bot.models.duty import DutyOverride
 from bot.models.jobs import JobRun
@@ -18,6 +19,7 @@ from bot.models.tickets import (
 __all__ = [
     "Base",
     "Category",
+    "ChatMigration",
     "Conversation",
     "DutyOverride",
     "JobRun",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sandbox.errors import bad_request
+from bot.sandbox.errors import bad_request, upgraded
 from bot.sandbox.files import FileStore
 from bot.sandbox.notifier import Notifier
 
@@ -54,6 +54,7 @@ class SandboxChat:
     version: int = 0
     next_message_id: int = 1
     reply_keyboard: dict[str, Any] | None = None
+    migrated_to: int | None = None  # a group upgraded to this supergroup
 
     def to_api(self) -> dict[str, Any]:
         """Return the Chat object as it appears inside a Message."""
@@ -135,7 +136,10 @@ class SandboxState:
             raise bad_request("chat not found")
         if chat_id not in self.chats:
             raise bad_request("chat not found")
-        return self.chats[chat_id]
+        chat = self.chats[chat_id]
+        if chat.migrated_to is not None:
+            raise upgraded(chat.migrated_to)
+        return chat
 
     def find(self, chat_id: int, message_id: int) -> StoredMessage | None:
         """Return a message of a chat by id, deleted ones included."""

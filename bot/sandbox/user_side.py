@@ -56,6 +56,28 @@ class UserSide:
         """Add a group chat (negative id) with the bot and these members in it."""
         self.state.add_group(chat_id, title, member_ids, chat_type)
 
+    def upgrade_group(self, chat_id: int, new_chat_id: int, by_user_id: int) -> None:
+        """A member upgrades a group to a supergroup, as Telegram does it: the bot gets a
+        service message `migrate_to_chat_id` in the old group and `migrate_from_chat_id` in
+        the new one, and every later call on the old id answers 400 with
+        migrate_to_chat_id (PTB raises ChatMigrated)."""
+        user, old = self._origin(by_user_id, chat_id)
+        if old.user is not None:
+            raise ValueError("a private chat cannot be upgraded")
+        if new_chat_id in self.state.chats:
+            raise ValueError(f"chat {new_chat_id} exists already")
+        self._service(user, old, {"migrate_to_chat_id": new_chat_id})
+        self.state.add_group(new_chat_id, old.title or "", old.member_ids, "supergroup")
+        self._service(user, self.state.chats[new_chat_id], {"migrate_from_chat_id": chat_id})
+        old.migrated_to = new_chat_id
+
+    def _service(self, user: SandboxUser, chat: SandboxChat, content: dict[str, Any]) -> None:
+        """A service message: stored, and seen by the bot whatever its privacy mode."""
+        message = self.state.new_message(chat, user.to_api())
+        message.update(content)
+        self.state.store(chat.id, message, from_bot=False)
+        self.state.enqueue("message", copy.deepcopy(message))
+
     def has_user(self, user_id: int) -> bool:
         """Return True if the user was added."""
         return user_id in self.state.users

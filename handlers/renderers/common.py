@@ -8,6 +8,7 @@ MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 
 BUSY = "系统繁忙，请稍后再试。您刚才的操作没有丢失，可以稍后重新发送。"
+TOO_BUSY = "操作过于频繁，请稍后再试。"
 UNKNOWN_COMMAND = "未知命令 {command}。发送 /help 查看您可以使用的命令。"
 UNSUPPORTED_MESSAGE = "暂不支持此类消息。请用文字描述您的问题，或发送 /help 查看可用命令。"
 TEXT_EXPECTED = "请发送文字。如需退出当前操作，请发送 /cancel。"

@@ -1,10 +1,10 @@
 """CPU of a winning claim: the claims of one moment decided together, no contention.
 
 400 free tickets, 50 technicians; the tickets are claimed through the code path of 「认领」
-presses that reach the database (handlers.claims.decide: who pressed, the claims, their
-events and notices, one transaction), in batches of 1, 10 and 50 presses — the sizes the
-bot sees from a quiet moment to a card storm (bot.batches). Reports, per batch size, the
-median CPU time of the event-loop thread per winner, after a warm-up batch.
+presses that reach the database (handlers.claims.decide and conclude: who pressed, the
+claims, their events and notices, one transaction), in batches of 1, 10 and 50 presses —
+the sizes the bot sees from a quiet moment to a card storm (bot.batches). Reports, per batch
+size, the median CPU time of the event-loop thread per winner, after a warm-up batch.
 
     python tests/benchmarks/bench_winner.py --db sqlite|postgres [--sizes 1,10,50]
 """
@@ -37,7 +37,8 @@ def per_winner(desk, tickets: list[int], techs: list[int], size: int) -> float:
         presses = [claims.Press(techs[n % len(techs)], ticket_id, bc.GROUP)
                    for n, ticket_id in enumerate(batch)]
         started = time.thread_time()
-        outcomes = claims.decide(desk, presses)
+        outcomes = [claims.conclude(desk, press, decided) for press, decided
+                    in zip(presses, claims.decide(desk, presses), strict=True)]
         spent = time.thread_time() - started
         assert all(outcome.refusal is None for outcome in outcomes), outcomes
         if index:  # the first batch warms the statement caches of its size

@@ -17,7 +17,15 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import Application
 
 from bot.sandbox import BotApiEmulator
@@ -141,6 +149,25 @@ async def test_blocked_and_unknown_chats(emulator: BotApiEmulator, echo_app: App
     emulator.add_user(1003, "新人", started=False)
     with pytest.raises(Forbidden, match="can't initiate conversation"):
         await echo_app.bot.send_message(1003, "hello")
+
+
+async def test_an_upgraded_group_answers_chat_migrated(
+    emulator: BotApiEmulator, echo_app: Application
+) -> None:
+    sent = await echo_app.bot.send_message(GROUP, "旧群的卡片")
+    emulator.upgrade_group(GROUP, GROUP - 1, by_user_id=ALICE)
+    with pytest.raises(ChatMigrated) as raised:
+        await echo_app.bot.send_message(GROUP, "hello")
+    assert raised.value.new_chat_id == GROUP - 1
+    with pytest.raises(ChatMigrated):
+        await echo_app.bot.edit_message_text("改", GROUP, sent.message_id)
+    assert (await echo_app.bot.send_message(GROUP - 1, "新群")).chat.type == "supergroup"
+    service = [m for m in emulator.messages(GROUP) + emulator.messages(GROUP - 1)
+               if not m["from_bot"]]
+    assert [(m["chat"]["id"], m.get("migrate_to_chat_id"), m.get("migrate_from_chat_id"))
+            for m in service] == [(GROUP, GROUP - 1, None), (GROUP - 1, None, GROUP)]
+    with pytest.raises(ValueError):
+        emulator.upgrade_group(GROUP - 1, GROUP - 1, by_user_id=ALICE)
 
 
 async def test_photo_upload_and_download(emulator: BotApiEmulator, echo_app: Application) -> None:

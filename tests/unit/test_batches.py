@@ -74,3 +74,35 @@ async def test_a_requester_that_went_away_is_not_decided_for() -> None:
 def test_a_batch_holds_at_least_one_request() -> None:
     with pytest.raises(ValueError):
         Batches(Recorder(), limit=0)
+
+
+async def test_a_decision_that_stands_is_never_decided_again() -> None:
+    """Deciding succeeded (committed); concluding one request failed: that request gets the
+    error, the others their answers, and nothing is decided a second time."""
+    decide = Recorder()
+
+    def conclude(request: int, decided: int) -> int:
+        if request == 2:
+            raise RuntimeError("injected after the commit")
+        return decided + 1
+
+    batches = Batches(decide, conclude=conclude)
+    results = await asyncio.gather(*(batches.submit(n) for n in (1, 2, 3)),
+                                   return_exceptions=True)
+    assert results[0] == 3 and results[2] == 7
+    assert isinstance(results[1], RuntimeError)
+    assert decide.calls == [[1, 2, 3]]
+
+
+async def test_a_decision_of_the_wrong_length_fails_the_batch_without_deciding_again() -> None:
+    calls: list[list[int]] = []
+
+    def decide(requests: Sequence[int]) -> list[int]:
+        calls.append(list(requests))
+        return [0]
+
+    batches: Batches[int, int] = Batches(decide)
+    results = await asyncio.gather(*(batches.submit(n) for n in (1, 2)),
+                                   return_exceptions=True)
+    assert all(isinstance(result, RuntimeError) for result in results)
+    assert calls == [[1, 2]]

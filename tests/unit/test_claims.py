@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from sqlalchemy import func, select
@@ -114,3 +115,85 @@ def test_many_people_are_looked_up_in_one_query(desk: Desk) -> None:
         for telegram_id in (LEAD, TECH, REPORTER):
             assert many[telegram_id] == view_by_telegram_id(session, telegram_id)
         assert many[LEAD].lead_of == ("infra",) and many[TECH].team_codes == ("infra",)
+
+
+def _presses_at_once(desk: Desk, ticket_id: int, *telegram_ids: int) -> list[object]:
+    """Presses of 「认领」 in the same moment, decided as the handler does (one batch)."""
+    from types import SimpleNamespace
+
+    from handlers import claims
+    from handlers.common import DESK_KEY
+
+    context = SimpleNamespace(application=SimpleNamespace(bot_data={DESK_KEY: desk}))
+    batches = claims.batches_of(context)
+
+    async def together() -> list[object]:
+        return await asyncio.gather(*(batches.submit(claims.Press(telegram_id, ticket_id,
+                                                                  -1001))
+                                      for telegram_id in telegram_ids))
+
+    return asyncio.run(together())
+
+
+def test_a_claim_that_committed_is_answered_as_won_when_what_follows_fails(
+        desk: Desk, monkeypatch) -> None:
+    """A failure after the batch's commit (here: the claim memo, once) does not decide the
+    presses again: the winner is told of the win, not 「已由 <winner> 认领」."""
+    ticket_id = make_ticket(desk)
+    memo = desk.claim_memo
+    remember, failures = memo.remember_taken, [RuntimeError("injected after the commit")]
+
+    def fails_once(*args: object) -> None:
+        if failures:
+            raise failures.pop()
+        remember(*args)
+
+    monkeypatch.setattr(memo, "remember_taken", fails_once)
+    won, lost = _presses_at_once(desk, ticket_id, TECH, LEAD)
+    with desk.sessions.begin() as session:
+        number = session.get(Ticket, ticket_id).number
+    assert (won.number, won.refusal) == (number, None)
+    assert lost.refusal == "该工单已由 陈工 认领。"
+    assert _claim_events(desk, ticket_id) == 1
+
+
+def test_a_batch_whose_transaction_failed_is_decided_again_press_by_press(
+        desk: Desk, monkeypatch) -> None:
+    """Nothing committed: each press is decided alone, and the first one still wins."""
+    ticket_id = make_ticket(desk)
+    claim_all, calls = work.claim_all, []
+
+    def fails_for_a_batch(session, requests, now):
+        calls.append(len(requests))
+        if len(requests) > 1:
+            raise RuntimeError("injected before the commit")
+        return claim_all(session, requests, now)
+
+    monkeypatch.setattr(work, "claim_all", fails_for_a_batch)
+    won, lost = _presses_at_once(desk, ticket_id, TECH, LEAD)
+    assert calls == [2, 1, 1]
+    assert won.refusal is None and lost.refusal == "该工单已由 陈工 认领。"
+    assert _claim_events(desk, ticket_id) == 1
+
+
+def test_a_hook_that_fails_after_the_commit_does_not_decide_the_claims_again(
+        desk: Desk) -> None:
+    """The database committed, then an after_commit hook raised (the session's commit raised
+    with it): the claims stand and are answered, not decided again."""
+    from sqlalchemy import event
+
+    ticket_id = make_ticket(desk)
+    failures = [RuntimeError("injected in an after_commit hook")]
+
+    def fails_once(_session: object) -> None:
+        if failures:
+            raise failures.pop()
+
+    event.listen(desk.sessions, "after_commit", fails_once)
+    try:
+        won, lost = _presses_at_once(desk, ticket_id, TECH, LEAD)
+    finally:
+        event.remove(desk.sessions, "after_commit", fails_once)
+    assert won.refusal is None and won.number
+    assert lost.refusal == "该工单已由 陈工 认领。"
+    assert _claim_events(desk, ticket_id) == 1

@@ -95,3 +95,15 @@ def test_an_upgrade_keeps_the_data_of_an_older_database(tmp_path: Path) -> None:
         row = connection.execute(text("SELECT name, unit FROM people WHERE telegram_id = 42"))
         assert row.one() == ("老用户", "某局")
     engine.dispose()
+
+
+def test_a_session_knows_whether_its_transaction_committed(desk: Desk) -> None:
+    session = desk.sessions()
+    with session:
+        with session.begin():
+            session.scalar(select(Team.id))
+        assert db.committed(session)
+        with pytest.raises(RuntimeError), session.begin():  # the next one starts afresh
+            assert not db.committed(session)
+            raise RuntimeError("rolled back")
+        assert not db.committed(session)
