@@ -101,14 +101,14 @@ async def run_bot(settings: Settings, *, init: bool = False,
 
 
 def db_upgrade(settings: Settings, *, init: bool = False) -> int:
-    """`govdesk db upgrade`: apply pending migrations (refusing a newer or a lost database)."""
+    """`govdesk db upgrade`: apply pending migrations (refusing a newer or a lost database),
+    on a stopped desk: a running bot's schema is not changed under its feet."""
+    held = hold_desk(settings, "db upgrade")
+    if isinstance(held, int):
+        return held
     try:
-        engine = db.make_engine(settings.database_url)
-        try:
-            db_state.check_before_migrating(settings, engine, init=init)
-            before, after = db.upgrade(engine)
-        finally:
-            engine.dispose()
+        with held:
+            before, after = _migrate(settings, init)
     except db_state.DatabaseRefused as refused:
         print(refused.line, file=sys.stderr)
         return EXIT_CONFIG
@@ -123,6 +123,15 @@ def db_upgrade(settings: Settings, *, init: bool = False) -> int:
     else:
         print(f"✓ 数据库已从 {before or '空库'} 升级到 {after}")
     return EXIT_OK
+
+
+def _migrate(settings: Settings, init: bool) -> tuple[str | None, str]:
+    engine = db.make_engine(settings.database_url)
+    try:
+        db_state.check_before_migrating(settings, engine, init=init)
+        return db.upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 def people(settings: Settings, args: argparse.Namespace) -> int:

@@ -141,8 +141,9 @@ def test_while_a_bot_runs_readers_and_transactional_writers_work(
     with desk_lock.acquire(settings, "run"):
         code, _out, err = _cli(settings, monkeypatch, capsys, "run")
         assert code == commands.EXIT_BUSY and "已被另一个 govdesk 占用" in err
-        code, _out, err = _cli(settings, monkeypatch, capsys, "kb", "reindex")
-        assert code == commands.EXIT_BUSY and "已被另一个 govdesk 占用" in err
+        for command in (["kb", "reindex"], ["db", "upgrade"]):
+            code, _out, err = _cli(settings, monkeypatch, capsys, *command)
+            assert code == commands.EXIT_BUSY and "已被另一个 govdesk 占用" in err
         assert _cli(settings, monkeypatch, capsys, "people", "add", "9001", "新人")[0] == 0
         code, out, _err = _cli(settings, monkeypatch, capsys, "people", "list")
         assert code == 0 and "新人" in out
