@@ -121,11 +121,10 @@ def restore_backup(settings: Settings, source: Path, *, force: bool = False) -> 
     """Put the backup in `source` back into the configured database (the caller holds the
     desk's lock); refuse to overwrite a database with data unless `force`."""
     manifest = check_backup(settings, source)
+    _refuse_overwrite(settings, force)
     if backend_of(settings) == "sqlite":
-        _refuse_overwrite(settings, force)
         _restore_sqlite(source / manifest.file, _sqlite_path(settings))
     else:
-        _refuse_overwrite(settings, force)
         backup_pg.restore(settings, source / manifest.file)
     if settings.index_dir.exists():  # the restored articles are indexed at the next start
         shutil.rmtree(settings.index_dir)

@@ -94,11 +94,11 @@ async def _emulated(settings: Settings) -> AsyncIterator[tuple[Settings, BotApiE
         await emulator.stop()
 
 
-async def _start_bot(settings: Settings, emulator: BotApiEmulator
+async def _start_bot(settings: Settings, emulator: BotApiEmulator, init: bool = False
                      ) -> tuple[asyncio.Task[int], asyncio.Event]:
     """`govdesk run` in this process, once it answers /start."""
     stop = asyncio.Event()
-    task = asyncio.create_task(commands.run_bot(settings, stop=stop))
+    task = asyncio.create_task(commands.run_bot(settings, init=init, stop=stop))
     chat = Chatter(emulator, None)  # type: ignore[arg-type]
     reply = await chat.say(1001, "/start", timeout=30)
     assert "王芳" in reply["text"]
@@ -162,3 +162,19 @@ def test_demo_refuses_a_data_dir_in_use(tmp_path: Path, capsys) -> None:
     with desk_lock.acquire(settings, "run"):
         code = run_demo(Namespace(data=str(settings.desk.data_dir), port=0, init=False))
     assert code == commands.EXIT_BUSY and "已被另一个 govdesk 占用" in capsys.readouterr().out
+
+
+async def test_run_init_starts_a_lost_desk_again(settings: Settings, monkeypatch,
+                                                 capsys) -> None:
+    from tests.support.factories import make_desk
+    from tests.unit.test_database_state import _wipe_database
+
+    monkeypatch.setattr("bot.memory.settle", lambda: None)
+    make_desk(settings).close()  # an earlier desk: its index stays in the data directory
+    _wipe_database(settings)
+    async with _emulated(settings) as (running, emulator):
+        assert await commands.run_bot(running) == commands.EXIT_CONFIG
+        assert "--init" in capsys.readouterr().err
+        bot, stop = await _start_bot(running, emulator, init=True)
+        stop.set()
+        assert await bot == commands.EXIT_OK
