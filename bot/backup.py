@@ -204,7 +204,7 @@ def _revision_and_tickets(connection: sqlite3.Connection) -> tuple[str | None, i
 def _restore_sqlite(copy: Path, path: Path) -> None:
     """Write the copy over the database through SQLite (its WAL and locks handled by it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    source = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
     target = sqlite3.connect(path, timeout=30)
     try:
         source.backup(target)
