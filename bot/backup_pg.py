@@ -31,10 +31,14 @@ def find_tool(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                        key=lambda path: int(Path(path).parts[-3]) if
-                        Path(path).parts[-3].isdigit() else 0)
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=_major_version)
     return candidates[-1] if candidates else None
+
+
+def _major_version(path: str) -> int:
+    """15 for /usr/lib/postgresql/15/bin/pg_dump."""
+    version = Path(path).parts[-3]
+    return int(version) if version.isdigit() else 0
 
 
 def dump(settings: Settings, target: Path) -> tuple[Path, str | None, int]:

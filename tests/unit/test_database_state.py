@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bot import db
 from bot.cli import main
 from bot.desk import open_desk
 from bot.doctor import check_database
 from bot.settings import Settings
+from tests.support.databases import wipe_database
 from tests.support.factories import make_desk
 
 FUTURE = "0099_from_the_future"
@@ -38,21 +37,6 @@ def _set_revision(settings: Settings, revision: str) -> None:
     engine = db.make_engine(settings.database_url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-    engine.dispose()
-
-
-def _wipe_database(settings: Settings) -> None:
-    """The database is gone (a deleted SQLite file; a PostgreSQL schema emptied)."""
-    path = db.sqlite_file(settings.database_url)
-    if path is not None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    engine = create_engine(settings.database_url)
-    with engine.begin() as connection:
-        schema = connection.execute(text("SELECT current_schema()")).scalar_one()
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
 
 
@@ -92,7 +76,7 @@ def _lost(settings: Settings) -> None:
     """A desk that ran (its search index is on disk), then its database disappeared."""
     make_desk(settings).close()  # builds the search index in the data directory
     assert any(settings.index_dir.iterdir())
-    _wipe_database(settings)
+    wipe_database(settings.database_url)
 
 
 def test_a_missing_database_beside_an_index_is_not_silently_recreated(

@@ -166,12 +166,12 @@ def test_demo_refuses_a_data_dir_in_use(tmp_path: Path, capsys) -> None:
 
 async def test_run_init_starts_a_lost_desk_again(settings: Settings, monkeypatch,
                                                  capsys) -> None:
+    from tests.support.databases import wipe_database
     from tests.support.factories import make_desk
-    from tests.unit.test_database_state import _wipe_database
 
     monkeypatch.setattr("bot.memory.settle", lambda: None)
     make_desk(settings).close()  # an earlier desk: its index stays in the data directory
-    _wipe_database(settings)
+    wipe_database(settings.database_url)
     async with _emulated(settings) as (running, emulator):
         assert await commands.run_bot(running) == commands.EXIT_CONFIG
         assert "--init" in capsys.readouterr().err
