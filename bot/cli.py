@@ -1,4 +1,4 @@
-"""The `govdesk` command: run, demo, doctor, db, people, duty, sla, calendar, kb."""
+"""The `govdesk` command: run, demo, doctor, db, people, duty, sla, calendar, kb, backup…"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import calendar_cli, duty_cli, sla_cli
+from bot import backup_cli, calendar_cli, duty_cli, sla_cli
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, load_settings
 from bot.settings import Settings
@@ -17,6 +17,7 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+INIT_HELP = "数据库为空但数据目录里有以前的搜索索引时，确认从空数据库重新开始（工单编号从头计）"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,14 +25,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="配置文件路径（默认 $GOVDESK_CONFIG 或 ./govdesk.toml）")
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="启动机器人（长轮询）")
+    run = commands.add_parser("run", help="启动机器人（长轮询）")
+    run.add_argument("--init", action="store_true", help=INIT_HELP)
     demo = commands.add_parser("demo", help="启动沙盒：本地 Bot API 模拟器 + 网页聊天")
     demo.add_argument("--data", help="演示数据目录（默认新建临时目录）")
     demo.add_argument("--port", type=int, default=8080, help="网页聊天端口（默认 8080，0=随机）")
+    demo.add_argument("--init", action="store_true", help=INIT_HELP)
     commands.add_parser("doctor", help="检查配置、数据库、数据目录、节假日日历和 Telegram 连接")
     db = commands.add_parser("db", help="数据库")
     db.add_subparsers(dest="db_command", metavar="SUBCOMMAND", required=True).add_parser(
-        "upgrade", help="应用数据库迁移")
+        "upgrade", help="应用数据库迁移").add_argument("--init", action="store_true",
+                                                     help=INIT_HELP)
     people = commands.add_parser("people", help="人员")
     people_commands = people.add_subparsers(dest="people_command", metavar="SUBCOMMAND",
                                             required=True)
@@ -47,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     sla_cli.add_parser(commands)
     duty_cli.add_parser(commands)
     calendar_cli.add_parser(commands)
+    backup_cli.add_parsers(commands)
     return parser
 
 
@@ -92,11 +97,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot import commands
 
     if args.command == "run":
-        return asyncio.run(commands.run_bot(settings))
+        return asyncio.run(commands.run_bot(settings, init=args.init))
     if args.command == "doctor":
         return commands.doctor(settings)
     if args.command == "db":
-        return commands.db_upgrade(settings)
+        return commands.db_upgrade(settings, init=args.init)
+    if args.command in ("backup", "restore"):
+        return backup_cli.run(settings, args, args.clock)
     if args.command == "people" and args.people_command == "leave":
         return duty_cli.leave(settings, args)
     if args.command == "people":

@@ -134,6 +134,48 @@ def head_revision() -> str:
     return head
 
 
+class UnknownRevision(Exception):
+    """The database is at a migration this code does not have: a newer govdesk made it."""
+
+    def __init__(self, revision: str, head: str) -> None:
+        super().__init__(f"database revision {revision} is unknown (this code's head: {head})")
+        self.revision = revision
+        self.head = head
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this code's migrations."""
+    if revision == HEAD:
+        return True
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(_alembic_config(None))
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (None for a server or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def database_exists(url: str) -> bool:
+    """False only for a SQLite file not created yet (connecting would create it)."""
+    path = sqlite_file(url)
+    return path is None or path.exists()
+
+
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at (None for an empty database)."""
     with engine.connect() as connection:
@@ -145,11 +187,14 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Apply pending migrations; return (revision before, revision after).
 
-    An up-to-date database is recognised without importing Alembic (start-up time).
+    An up-to-date database is recognised without importing Alembic (start-up time). A
+    database a newer govdesk migrated raises UnknownRevision before anything is changed.
     """
     before = current_revision(engine)
     if before == HEAD:
         return before, before
+    if before is not None and not is_known_revision(before):
+        raise UnknownRevision(before, head_revision())
     from alembic import command
 
     command.upgrade(_alembic_config(engine), "head")

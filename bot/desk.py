@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db, sla_store
+from bot import db, db_state, sla_store
 from bot.calendar import WorkingCalendar
 from bot.calendar_config import policy_from_settings
 from bot.claim_memo import ClaimMemo
@@ -70,8 +70,12 @@ class Desk:
 
 def open_desk(settings: Settings, clock: Clock | None = None, *, migrate: bool = True,
               with_knowledge: bool = True, announce: Announcer | None = None,
-              starter: bool = True) -> Desk:
+              starter: bool = True, init: bool = False) -> Desk:
     """Connect the database, apply migrations and sync the directory from the config.
+
+    Before migrating, a database made by a newer govdesk, or an empty database beside the
+    search index of an earlier install, is refused (bot.db_state.DatabaseRefused) — the
+    latter unless `init` (`govdesk run --init`).
 
     `starter=False` skips importing the starter articles into an empty knowledge base
     (tests that bring their own articles). `announce` tells the leads about people who left
@@ -81,7 +85,12 @@ def open_desk(settings: Settings, clock: Clock | None = None, *, migrate: bool =
     settings.desk.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.database_url)
     if migrate:
-        db.upgrade(engine)
+        try:
+            db_state.check_before_migrating(settings, engine, init=init)
+            db.upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     calendar = WorkingCalendar(policy_from_settings(settings.calendar, settings.desk.timezone))
     desk = Desk(settings, clock or SystemClock(), engine, db.make_sessions(engine), calendar,
                 SlaPolicy(settings.sla, calendar))

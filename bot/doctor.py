@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import chat_migrations, db
+from bot import chat_migrations, db, db_state, desk_lock
 from bot.calendar import Coverage, WorkingCalendar
 from bot.calendar_config import policy_from_settings
 from bot.clock import Clock, SystemClock
@@ -43,17 +43,29 @@ def check_config(settings: Settings) -> list[Check]:
 
 def check_database(settings: Settings) -> list[Check]:
     try:
-        engine = db.make_engine(settings.database_url)
-        current = db.current_revision(engine)
-        engine.dispose()
+        state = db_state.inspect(settings)
     except (SQLAlchemyError, OSError) as error:
         return [Check(False, f"数据库无法连接：{str(error).splitlines()[0]}",
                       "检查 [database] url / GOVDESK_DATABASE_URL 以及数据库服务是否启动")]
-    head = db.head_revision()
-    if current != head:
-        return [Check(False, f"数据库未迁移到最新版本（当前 {current or '空库'}，最新 {head}）",
-                      "运行 govdesk db upgrade（govdesk run 启动时也会自动迁移）")]
-    return [Check(True, f"数据库可连接，已是最新版本（{head}）")]
+    return [_database_line(state)]
+
+
+def _database_line(state: db_state.DatabaseState) -> Check:
+    if state.lost:
+        return Check(False, db_state.MSG_LOST_SHORT.format(traces="、".join(state.traces)),
+                     db_state.ADVICE_LOST)
+    if state.revision is None:  # a fresh install: `govdesk run` creates it
+        what = "尚未创建" if not state.exists else "还是空的"
+        return Check(True, f"数据库{what}：govdesk run 首次启动时会自动建表（{state.head}）",
+                     "无需操作；也可先运行 govdesk db upgrade", warning=True)
+    if not state.known:
+        return Check(False, db_state.MSG_NEWER_SHORT.format(revision=state.revision,
+                                                            head=state.head),
+                     db_state.ADVICE_NEWER)
+    if state.revision != state.head:
+        return Check(True, f"数据库未迁移到最新版本（当前 {state.revision}，最新 {state.head}）",
+                     "govdesk run 启动时会自动迁移；也可先运行 govdesk db upgrade", warning=True)
+    return Check(True, f"数据库可连接，已是最新版本（{state.head}）")
 
 
 def check_data_dir(settings: Settings) -> list[Check]:
@@ -65,7 +77,11 @@ def check_data_dir(settings: Settings) -> list[Check]:
     except OSError as error:
         return [Check(False, f"数据目录 {directory} 不可写：{error}",
                       "修改 [desk] data_dir / GOVDESK_DATA_DIR，或调整目录权限")]
-    return [Check(True, f"数据目录可写（{directory.resolve()}）")]
+    checks = [Check(True, f"数据目录可写（{directory.resolve()}）")]
+    running = desk_lock.holder(settings)
+    if running is not None:
+        checks.append(Check(True, f"机器人正在运行（{running}）"))
+    return checks
 
 
 CALENDAR_SOURCES = {"notice": "国务院放假通知（chinesecalendar）", "config": "配置文件 [calendar]"}

@@ -74,9 +74,9 @@ def run(args: argparse.Namespace, kb: KnowledgeBase, sessions: sessionmaker[Sess
 class ProgressBar:
     """A text progress bar on stderr, drawn only for large jobs on a terminal or when asked."""
 
-    def __init__(self, stream: TextIO = sys.stderr, force: bool = False) -> None:
-        self.stream = stream
-        self.enabled = force or stream.isatty()
+    def __init__(self, stream: TextIO | None = None, force: bool = False) -> None:
+        self.stream = stream or sys.stderr  # the stderr of the call, not of the first import
+        self.enabled = force or self.stream.isatty()
         self._last = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:

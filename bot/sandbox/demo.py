@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
 from telegram.ext import Application
 
+from bot import desk_lock
 from bot.calendar import WorkingCalendar
 from bot.calendar_config import policy_from_settings
 from bot.clock import AdjustableClock
@@ -23,7 +25,7 @@ from bot.desk import Desk, open_desk
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.personas import Persona
 from bot.sandbox.webchat import WebChat
-from bot.settings import Settings
+from bot.settings import DeskSettings, Settings
 from handlers.renderers.welcome import role_labels
 
 logger = logging.getLogger(__name__)
@@ -89,8 +91,11 @@ class Sandbox:
 
 @asynccontextmanager
 async def sandbox(data_dir: Path, port: int = 0, clock: AdjustableClock | None = None,
-                  poll: bool = False) -> AsyncIterator[Sandbox]:
-    """Start emulator, desk and web chat; with `poll`, also run the bot until exit."""
+                  poll: bool = False, init: bool = False) -> AsyncIterator[Sandbox]:
+    """Start emulator, desk and web chat; with `poll`, also run the bot until exit.
+
+    `init`: start on an empty database even beside an earlier desk's index (see open_desk).
+    """
     from bot.app import build_application
 
     clock = clock or AdjustableClock(first_working_moment())
@@ -99,7 +104,7 @@ async def sandbox(data_dir: Path, port: int = 0, clock: AdjustableClock | None =
     try:
         settings = demo_settings(data_dir, emulator)
         populate(emulator, settings)
-        desk: Desk = await asyncio.to_thread(open_desk, settings, clock)
+        desk: Desk = await asyncio.to_thread(partial(open_desk, settings, clock, init=init))
         application = build_application(desk)
 
         async def on_clock_advanced() -> None:
@@ -117,10 +122,10 @@ async def sandbox(data_dir: Path, port: int = 0, clock: AdjustableClock | None =
         await emulator.stop()
 
 
-async def _serve_demo(data_dir: Path, port: int) -> None:
+async def _serve_demo(data_dir: Path, port: int, init: bool) -> None:
     from bot.serve import serve
 
-    async with sandbox(data_dir, port) as running:
+    async with sandbox(data_dir, port, init=init) as running:
         print(f"\n  沙盒已启动：在浏览器打开 {running.webchat.url}\n  数据目录：{data_dir}\n"
               "  按 Ctrl+C 退出。\n", flush=True)
         await serve(running.application,
@@ -139,12 +144,27 @@ async def desk_tick(application: Application) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """Run the sandbox until Ctrl+C."""
+    """Run the sandbox until Ctrl+C, holding the data directory's lock (bot.desk_lock)."""
+    from bot import db, db_state
+    from bot.commands import EXIT_BUSY
+
     data_dir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="govdesk-demo-"))
     try:
-        asyncio.run(_serve_demo(data_dir, args.port))
+        held = desk_lock.acquire(Settings(desk=DeskSettings(data_dir=data_dir)), "demo")
+    except desk_lock.DeskBusy as busy:
+        print(busy.line)
+        return EXIT_BUSY
+    try:
+        with held:
+            asyncio.run(_serve_demo(data_dir, args.port, args.init))
     except ConfigError as error:
         print(error)
+        return 2
+    except db_state.DatabaseRefused as refused:
+        print(refused.line)
+        return 2
+    except db.UnknownRevision as newer:
+        print(db_state.newer_line(newer))
         return 2
     except OSError as error:
         print(f"无法启动沙盒：{error}（端口 {args.port} 被占用？可用 --port 0 选随机端口）")
