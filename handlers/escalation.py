@@ -34,14 +34,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     callback = parse(query.data, texts.PREFIX)
     action = ACTIONS.get(callback.action) if callback else None
-    if action is None or len(callback.args) != 1 or not callback.args[0].isdigit():
+    ticket_id = callback.number(0) if callback and len(callback.args) == 1 else None
+    if action is None or ticket_id is None:
         await query.answer(texts.STALE, show_alert=True)
         return
     person = person_of(update, context)
     if person is None or not person.is_staff:
         await query.answer(texts.NOT_STAFF, show_alert=True)
         return
-    await action(update, context, person, int(callback.args[0]))
+    await action(update, context, person, ticket_id)
 
 
 def _ticket(session, ticket_id: int, person: PersonView, level: int) -> Ticket:

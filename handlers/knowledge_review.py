@@ -72,12 +72,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every km: button: check the role first, then act."""
     person = manager_or_refuse(update, context)
     callback = parse(update.callback_query.data, texts.PREFIX)
-    if callback is None or not callback.args or not callback.args[0].isdigit():
+    article_id = callback.number(0, minimum=0) if callback else None
+    handler = BUTTONS.get(callback.action) if callback else None
+    if article_id is None or handler is None:
         raise Refusal(texts.STALE)
-    handler = BUTTONS.get(callback.action)
-    if handler is None:
-        raise Refusal(texts.STALE)
-    await handler(update, context, person, int(callback.args[0]), callback.args[1:])
+    await handler(update, context, person, article_id, callback.args[1:])
 
 
 async def _category(update, context, person: PersonView, _id: int, args) -> None:

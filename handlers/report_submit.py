@@ -179,7 +179,7 @@ async def _edit(update: Update, context: ContextTypes.DEFAULT_TYPE,
                 args: tuple[str, ...]) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        if open_step(session, update, ("summary",)) is None:
+        if not _this_draft(open_step(session, update, ("summary",)), args):
             raise Refusal(texts.STALE)
     await update.callback_query.answer()
     await reply(update, texts.ASK_EDIT, reply_markup=markup(texts.edit_rows()))
@@ -213,11 +213,17 @@ async def _abandon(update: Update, context: ContextTypes.DEFAULT_TYPE,
                    args: tuple[str, ...]) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        if open_step(session, update, None) is None:
+        if not _this_draft(open_step(session, update, None), args):
             raise Refusal(texts.STALE)
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
     await update.callback_query.answer()
     await reply(update, texts.CANCELLED)
+
+
+def _this_draft(conversation: Conversation | None, args: tuple[str, ...]) -> bool:
+    """The button belongs to the open draft (its token), not to an older summary."""
+    return (conversation is not None and len(args) == 1
+            and conversation.data.get("token") == args[0])
 
 
 BUTTONS: dict[str, ButtonHandler] = {

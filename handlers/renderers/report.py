@@ -119,7 +119,8 @@ def summary(category: str, data: dict, priority: str, due: DueTimes, tz: ZoneInf
 
 def summary_rows(token: str) -> Rows:
     return [[(BUTTON_SUBMIT, pack(PREFIX, "ok", token))],
-            [(BUTTON_EDIT, pack(PREFIX, "edit")), (BUTTON_CANCEL, pack(PREFIX, "no"))]]
+            [(BUTTON_EDIT, pack(PREFIX, "edit", token)),
+             (BUTTON_CANCEL, pack(PREFIX, "no", token))]]
 
 
 def edit_rows() -> Rows:
