@@ -25,6 +25,7 @@ from handlers.refusals import Refusal, refusals
 from handlers.renderers import escalation as texts
 from handlers.renderers import work as work_texts
 from handlers.renderers.common import escape
+from handlers.renderers.limits import fit_answer
 
 Action = Callable[[Update, ContextTypes.DEFAULT_TYPE, PersonView, int], Awaitable[None]]
 
@@ -75,7 +76,7 @@ async def _urge(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
         names = "、".join(escape(r.name) for r in recipients)
         answer = (texts.URGE_DONE.format(number=ticket.number, names=names) if recipients
                   else texts.URGE_NOBODY.format(number=ticket.number))
-    await update.callback_query.answer(answer, show_alert=True)
+    await update.callback_query.answer(fit_answer(answer), show_alert=True)
     notify.wake(context)
 
 

@@ -9,6 +9,7 @@ refused by Telegram (which would leave the person with 「系统繁忙」).
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Sequence
 
@@ -22,6 +23,8 @@ CUT_MARK = "…"
 _TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z]+);")
 _TAG = re.compile(r"<[^>]*>")
 
+logger = logging.getLogger(__name__)
+
 
 def visible_length(text: str) -> int:
     """The length Telegram counts for an HTML text: tags dropped, entities decoded."""
@@ -30,8 +33,10 @@ def visible_length(text: str) -> int:
 
 def fit_html(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """`text` if it fits, else cut to `limit` visible characters with the tags kept balanced."""
-    if visible_length(text) <= limit:
+    length = visible_length(text)
+    if length <= limit:
         return text
+    logger.warning("a text of %d visible characters was cut to %d: %.60r", length, limit, text)
     out: list[str] = []
     open_tags: list[str] = []
     budget, pos = limit - len(CUT_MARK), 0
