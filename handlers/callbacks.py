@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from handlers.renderers.common import CALLBACK_DATA_LIMIT
 from handlers.renderers.limits import fit_rows
@@ -73,3 +74,19 @@ def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 def as_json(rows: list[list[tuple[str, str]]]) -> list[list[dict[str, str]]]:
     """The same keyboard as plain data, for the outbox."""
     return [[{"text": label, "data": data} for label, data in row] for row in fit_rows(rows)]
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the pressed message, if it still has any.
+
+    A forged or repeated press may come from a message without buttons (or one already
+    stripped); Telegram refuses such an edit as "not modified", which is no failure.
+    """
+    message = query.message
+    if message is None or not getattr(message, "reply_markup", None):
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise

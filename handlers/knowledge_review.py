@@ -10,7 +10,7 @@ from bot import conversations
 from bot.models import Category
 from bot.people import PersonView
 from handlers import notify
-from handlers.callbacks import markup, parse
+from handlers.callbacks import drop_buttons, markup, parse
 from handlers.common import desk_of, reply
 from handlers.flows import FlowStep, register_flow
 from handlers.knowledge_admin import (
@@ -120,7 +120,7 @@ async def _save(update, context, person: PersonView, _id: int, args,
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
         key = article.key
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     template = texts.SUBMITTED if submit else texts.SAVED_DRAFT
     await reply(update, template.format(key=escape(key)))
 
@@ -134,7 +134,7 @@ async def _drop(update, context, person, _id, args) -> None:
     with desk.sessions.begin() as session:
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, "已放弃，文章没有保存。")
 
 
@@ -168,7 +168,7 @@ def _change(session, article_id: int, change) -> object:
 async def _done(update: Update, text: str) -> None:
     """Answer the press, take the buttons off the message, say what happened."""
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, text)
 
 

@@ -16,7 +16,7 @@ from bot.models import Category, Conversation
 from bot.report_draft import DraftError, to_report
 from bot.settings import IMPACTS, URGENCIES
 from handlers import notify
-from handlers.callbacks import markup
+from handlers.callbacks import drop_buttons, markup
 from handlers.common import desk_of, person_of, reply
 from handlers.deflection import deflection_articles, record_deflection
 from handlers.refusals import Refusal, refusals
@@ -171,7 +171,7 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE,
     # the answer and the confirmation first, together; then the summary loses its buttons
     await asyncio.gather(query.answer(),
                          reply(update, texts.SUBMITTED.format(number=number, priority=priority)))
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
 
 
 @refusals

@@ -10,7 +10,7 @@ from bot.desk import Desk
 from bot.lifecycle import CLOSED, Origin, TransitionRefused
 from bot.models import Ticket
 from handlers import notify
-from handlers.callbacks import markup, parse
+from handlers.callbacks import drop_buttons, markup, parse
 from handlers.common import desk_of, person_of, reply
 from handlers.flows import FlowStep, register_flow
 from handlers.refusals import Refusal, refusals
@@ -67,7 +67,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         except (TransitionRefused, tickets.TicketError) as error:
             raise Refusal(str(error)) from None
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     await reply(update, text, reply_markup=markup(rows) if rows else None)
     notify.wake(context)
 

@@ -12,7 +12,7 @@ from bot.lifecycle import Origin, TransitionRefused
 from bot.models import Team, Ticket
 from bot.people import PersonView
 from handlers import notify
-from handlers.callbacks import as_id, markup
+from handlers.callbacks import as_id, drop_buttons, markup
 from handlers.card_sync import refresh_cards
 from handlers.common import desk_of, origin_of, person_of, reply
 from handlers.flows import FlowStep, register_flow
@@ -186,7 +186,7 @@ async def _kb_draft(update, context, person, ticket_id, args) -> None:
         return
     key = draft_from_ticket(context, ticket_id, person)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, texts.KB_DRAFT_DONE.format(key=escape(key)) if key
                 else texts.KB_DRAFT_SKIPPED)
 
@@ -197,7 +197,7 @@ async def _kb_no(update, context, person, ticket_id, args) -> None:
         await update.callback_query.answer(refusal, show_alert=True)
         return
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, texts.KB_DRAFT_SKIPPED)
 
 
