@@ -182,7 +182,7 @@ async def _edit(update: Update, context: ContextTypes.DEFAULT_TYPE,
         if not _this_draft(open_step(session, update, ("summary",)), args):
             raise Refusal(texts.STALE)
     await update.callback_query.answer()
-    await reply(update, texts.ASK_EDIT, reply_markup=markup(texts.edit_rows()))
+    await reply(update, texts.ASK_EDIT, reply_markup=markup(texts.edit_rows(args[0])))
 
 
 @refusals
@@ -192,7 +192,7 @@ async def _fix(update: Update, context: ContextTypes.DEFAULT_TYPE,
     targets = dict(texts.EDIT_TARGETS)
     with desk.sessions.begin() as session:
         conversation = open_step(session, update, ("summary",))
-        if conversation is None or len(args) != 1 or args[0] not in targets:
+        if len(args) != 2 or args[0] not in targets or not _this_draft(conversation, args[1:]):
             raise Refusal(texts.STALE)
         conversations.advance(session, desk.clock, conversation, args[0], editing=True)
         categories = active_categories(session) if args[0] == "category" else []

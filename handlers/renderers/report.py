@@ -123,5 +123,6 @@ def summary_rows(token: str) -> Rows:
              (BUTTON_CANCEL, pack(PREFIX, "no", token))]]
 
 
-def edit_rows() -> Rows:
-    return [[(label, pack(PREFIX, "fix", code)) for code, label in EDIT_TARGETS]]
+def edit_rows(token: str) -> Rows:
+    """What to change in the draft with this token (an older draft's menu is stale)."""
+    return [[(label, pack(PREFIX, "fix", code, token)) for code, label in EDIT_TARGETS]]

@@ -80,15 +80,21 @@ async def test_another_teams_technician_cannot_strip_a_card(desk: Desk) -> None:
 async def test_an_old_summary_cannot_cancel_or_edit_a_newer_draft(desk: Desk) -> None:
     async with running_bot(desk) as chat:
         old = await walk_to_summary(chat, REPORTER, "打印机卡纸")
+        _, old_menu = await chat.press(REPORTER, old, "修改")
+        assert "要修改哪一项" in old_menu["text"]
         _, cancelled = await chat.press(REPORTER, old, "取消")
         assert "已取消" in cancelled["text"]
-        await walk_to_summary(chat, REPORTER, "三楼断网")
-        for label in ("取消", "修改"):
-            answer, _ = await chat.press(REPORTER, old, label, wait_reply=False)
-            assert "已过期" in answer["text"]
+        new = await walk_to_summary(chat, REPORTER, "三楼断网")
+        for message, label in ((old, "取消"), (old, "修改"), (old_menu, "描述")):
+            answer, _ = await chat.press(REPORTER, message, label, wait_reply=False)
+            assert "已过期" in answer["text"], label
+        _, menu = await chat.press(REPORTER, new, "修改")  # the newest draft's menu works
+        _, asked = await chat.press(REPORTER, menu, "描述")
+        assert "描述问题" in asked["text"]
+        await chat.say(REPORTER, "三楼整层断网")
         with desk.sessions.begin() as session:
             draft = session.scalar(select(Conversation).where(Conversation.user_id == REPORTER))
-            assert (draft.step, draft.data["description"]) == ("summary", "三楼断网")
+            assert (draft.step, draft.data["description"]) == ("summary", "三楼整层断网")
 
 
 async def test_unknown_buttons_are_answered(desk: Desk) -> None:
