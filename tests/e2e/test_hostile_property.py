@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot import work
 from bot.desk import Desk
 from bot.models import Person, Ticket, TicketEvent
 from handlers import escalation, knowledge_review, report, work_buttons
@@ -25,9 +26,13 @@ from tests.support.sandbox import Chatter, running_bot
 
 REPORTER, OTHER_REPORTER, TECH, LEAD, OTHER_TEAM_TECH = 1001, 1002, 2002, 2001, 2003
 SUPERVISOR, KM, ADMIN, STRANGER = 3001, 4001, 5001, 9001
-PEOPLE = (REPORTER, OTHER_REPORTER, TECH, LEAD, OTHER_TEAM_TECH, SUPERVISOR, KM, STRANGER)
+INFRA_GROUP = -1001
+# Hypothesis favours the first entries: people with rights, and actions that change tickets
+PEOPLE = (LEAD, OTHER_TEAM_TECH, REPORTER, TECH, OTHER_REPORTER, SUPERVISOR, KM, STRANGER)
+CHANGING = ["claim", "start", "pendr", "to", "team"]
 ACTIONS = {
-    "tk": sorted(work_buttons.ACTIONS), "tr": ["cancel", "ok", "reopen", "rate"],
+    "tk": CHANGING + sorted(set(work_buttons.ACTIONS) - set(CHANGING)),
+    "tr": ["cancel", "ok", "reopen", "rate"],
     "rl": ["ans"], "rp": sorted(report.BUTTONS) + ["new"], "kb": ["view", "up", "down"],
     "km": sorted(knowledge_review.BUTTONS), "esc": sorted(escalation.ACTIONS), "th": ["more"],
 }
@@ -47,13 +52,29 @@ def _argument(ticket_ids: list[str]) -> st.SearchStrategy[str]:
                                                            fullmatch=True))
 
 
+def genuine(ticket_ids: list[str]) -> list[str]:
+    """Callback data as the bot itself makes it, for the tickets of the test."""
+    extra = {"pendr": list(work.PENDING_REASONS), "to": ["3", "4", "5", "6"],
+             "team": ["infra", "desktop", "app"], "rate": ["1", "5"], "more": ["0", "1"]}
+    return [":".join([prefix, action, ticket, *([more] if more else [])])
+            for prefix, actions in ACTIONS.items() if prefix != "rp"
+            for ticket in ticket_ids for action in actions
+            for more in extra.get(action, [""])]
+
+
 def callback_data(ticket_ids: list[str]) -> st.SearchStrategy[str]:
-    real = st.sampled_from(sorted(ACTIONS)).flatmap(lambda prefix: st.tuples(
-        st.just(prefix), st.sampled_from(ACTIONS[prefix]),
-        st.lists(_argument(ticket_ids), max_size=3))).map(
-        lambda t: ":".join([t[0], t[1], *t[2]]))
+    """Mostly genuine data (so that presses by the right people do change tickets), then
+    genuine data with one part replaced by something odd, then the report's buttons with
+    odd arguments, then anything at all."""
+    real = st.sampled_from(genuine(ticket_ids))
+    mutated = st.tuples(real, st.integers(0, 3), _argument(ticket_ids)).map(
+        lambda t: ":".join(t[0].split(":")[:t[1]] + [t[2]] + t[0].split(":")[t[1] + 1:]))
+    report_buttons = st.tuples(st.sampled_from(ACTIONS["rp"]),
+                               st.lists(_argument(ticket_ids), max_size=2)).map(
+        lambda t: ":".join(["rp", t[0], *t[1]]))
     garbage = st.text(min_size=1, max_size=40)
-    return st.one_of(real, real, garbage).filter(lambda d: 0 < len(d.encode()) <= 64)
+    return st.one_of(real, real, real, mutated, report_buttons, garbage).filter(
+        lambda d: 0 < len(d.encode()) <= 64)
 
 
 def typed_text(ticket_numbers: list[str]) -> st.SearchStrategy[str]:
@@ -69,6 +90,7 @@ def typed_text(ticket_numbers: list[str]) -> st.SearchStrategy[str]:
 class Press:
     who: int
     data: str
+    in_group: bool = False  # on a bot message in the infra group, else in the private chat
 
 
 @dataclass(frozen=True)
@@ -93,7 +115,7 @@ class World:
     chat: Chatter
     desk: Desk
     tickets: list[Ticket]
-    pressable: dict[int, int]  # who -> a message in their private chat to press on
+    pressable: dict[int, int]  # chat -> a bot message in it to press on
     errors: ErrorRecords
     checked_event_id: int  # the events up to this one are checked
 
@@ -112,6 +134,7 @@ async def world(desk: Desk) -> AsyncIterator[World]:
         async with running_bot(desk) as chat:
             chat.emulator.add_user(STRANGER, "路人")
             pressable = {who: (await chat.say(who, "/help"))["message_id"] for who in PEOPLE}
+            pressable[INFRA_GROUP] = (await chat.say(LEAD, "/my", INFRA_GROUP))["message_id"]
             yield World(chat, desk, tickets, pressable, errors, checked_event_id)
     finally:
         logging.getLogger().removeHandler(errors)
@@ -119,7 +142,7 @@ async def world(desk: Desk) -> AsyncIterator[World]:
 
 def actions(world_tickets: list[str], numbers: list[str]) -> st.SearchStrategy[list]:
     who = st.sampled_from(PEOPLE)
-    press = st.builds(Press, who, callback_data(world_tickets))
+    press = st.builds(Press, who, callback_data(world_tickets), st.booleans())
     say = st.builds(Say, who, typed_text(numbers))
     return st.lists(st.one_of(press, press, say), min_size=1, max_size=3)
 
@@ -130,7 +153,7 @@ TICKET_IDS = ["1", "2", "3"]
 TICKET_NUMBERS = ["2611-0001", "2611-0002", "2611-0003"]
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+@settings(max_examples=120, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 @given(steps=actions(TICKET_IDS, TICKET_NUMBERS))
@@ -142,9 +165,9 @@ async def test_anything_anyone_sends_is_answered_safely(world: World, steps: lis
     for step in steps:
         teams = team_codes(world)  # a move to another team is judged by the team before it
         if isinstance(step, Press):
-            query = await chat.emulator.press_button(step.who, step.who,
-                                                     world.pressable[step.who], step.data,
-                                                     strict=False)
+            where = INFRA_GROUP if step.in_group else step.who
+            query = await chat.emulator.press_button(step.who, where, world.pressable[where],
+                                                     step.data, strict=False)
             answer = await chat.emulator.wait_for_answer(query, ANSWER_WAIT)
             assert answer is not None, f"press {step.data!r} by {step.who} not answered"
         else:
