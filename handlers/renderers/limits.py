@@ -61,6 +61,21 @@ def fit_html(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return "".join(out)
 
 
+def fit_lines(lines: Sequence[str], more: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The lines joined, as many as fit `limit` visible characters; `more` (with {count})
+    says how many were left out."""
+    budget = limit - visible_length(more) - 8
+    kept: list[str] = []
+    for line in lines:
+        cost = visible_length(line) + 1
+        if cost > budget:
+            break
+        kept.append(line)
+        budget -= cost
+    hidden = len(lines) - len(kept)
+    return "\n".join(kept + ([more.format(count=hidden)] if hidden else []))
+
+
 def fit_answer(text: str | None) -> str | None:
     """The text of an answer to a button press, cut to what Telegram accepts."""
     if text is None or len(text) <= ANSWER_LIMIT:

@@ -17,15 +17,27 @@ from sqlalchemy.orm import object_session
 
 from bot import reporter_actions, work
 from bot.desk import Desk
+from bot.digest import Digest, Overdue, TeamLine
+from bot.duty import Turn
 from bot.lifecycle import Origin
-from bot.models import Category, Person, Team, Ticket
+from bot.models import Category, DutyOverride, Person, Team, Ticket
 from bot.models.tickets import TicketAttachment
 from bot.sandbox.compose import MAX_TEXT, formatted, inline_markup
 from bot.sandbox.errors import ApiError
 from bot.sla_alerts import Fired
 from bot.ticket_queries import events_of
 from handlers.callbacks import markup
-from handlers.renderers import cards, escalation, knowledge_chat, relay, report, ticket_detail
+from handlers.renderers import (
+    cards,
+    duty,
+    escalation,
+    jobs,
+    knowledge_admin,
+    knowledge_chat,
+    relay,
+    report,
+    ticket_detail,
+)
 from handlers.renderers import work as work_texts
 from handlers.renderers.limits import fit_answer, fit_html, visible_length
 from handlers.renderers.markdown import pages
@@ -163,3 +175,40 @@ def test_the_last_guard_cuts_visible_text_and_keeps_html_balanced() -> None:
     assert len(fit_answer("字" * 500)) == 200
     with pytest.raises(ApiError):
         sendable("x" * (MAX_TEXT + 1))
+
+
+def test_the_morning_digest_with_many_teams(desk: Desk) -> None:
+    now = desk.clock.now()
+    teams = tuple(TeamLine(NAME, 999, 999, 999, 999) for _ in range(120))
+    overdue = tuple(Overdue("2611-9999", NAME, "P1", "resolution", now) for _ in range(10))
+    digest = Digest(now.date(), now.date(), teams, overdue, *([99999] * 8))
+    plain = sendable(jobs.digest_text(digest, desk.timezone))
+    assert "另有" in plain and "以来" in plain and plain.count("2611-9999") == 10
+
+
+def test_duty_with_many_teams_and_overrides(desk: Desk) -> None:
+    now = desk.clock.now()
+    who = Person(name=NAME, telegram_id=1)
+    turn = Turn("infra", who, now, now + timedelta(hours=8), "override", 1)
+    overrides = [DutyOverride(id=2**31 - 1, person=who, starts_at=now,
+                              ends_at=now + timedelta(days=1), reason=LONG[:200])] * 10
+    teams = [duty.TeamDuty(NAME, True, False, turn, turn, overrides) for _ in range(40)]
+    plain = sendable(duty.duty_text(teams, now, desk.timezone, lead=True))
+    assert "另有" in plain and "/duty_set" in plain
+
+
+def test_the_knowledge_preview_and_gap_list(desk: Desk) -> None:
+    body = pages("\n\n".join(LONG[:900] for _ in range(20)))[0]
+    sendable(knowledge_admin.preview(NAME[:knowledge_admin.MAX_TITLE], body, [NAME[:20]] * 10,
+                                     NAME), knowledge_admin.preview_rows())
+    gap = Gap(LONG, 99999, 99999, 99999, desk.clock.now())
+    sendable(knowledge_admin.gaps([gap] * 20, desk.timezone))
+
+
+@dataclass
+class Gap:
+    question: str
+    count: int
+    no_result: int
+    unhelpful: int
+    last_asked: object
