@@ -12,6 +12,7 @@ from bot.desk import Desk
 from bot.telegram_http import AiohttpRequest
 from handlers import (
     duty,
+    edits,
     errors,
     escalation,
     flows,
@@ -42,9 +43,10 @@ logger = logging.getLogger(__name__)
 # router sits in group 1 and the unknown-command answer in group 2 (see each register()).
 # relay's reply handler is the only group-0 handler for plain text: a reply to a ticket's
 # message is relayed and stops there; any other text goes on to the router in group 1.
-HANDLER_MODULES = (start, help, report, my_tickets, work_buttons, escalation, queues, duty,
-                   relay, knowledge_ask, knowledge_admin, knowledge_review, flows, errors,
-                   group_migration)
+# Edited messages never reach them: handlers.edits stops every edit in group -1.
+HANDLER_MODULES = (edits, start, help, report, my_tickets, work_buttons, escalation, queues, duty,
+                   relay, knowledge_ask, knowledge_admin, knowledge_review, flows,
+                   group_migration, errors)  # errors last: its button fallback answers the rest
 
 
 def build_application(desk: Desk) -> Application:

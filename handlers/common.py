@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot.desk import Desk
 from bot.lifecycle import Origin
 from bot.people import PersonView, view_by_telegram_id
+from handlers.renderers.limits import fit_html
 
 DESK_KEY = "desk"
 
@@ -59,6 +60,6 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
     """Reply in the update's chat with HTML text."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(text, parse_mode=ParseMode.HTML,
+        await message.reply_text(fit_html(text), parse_mode=ParseMode.HTML,
                                  disable_web_page_preview=True, **kwargs)
 

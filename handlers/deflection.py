@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from telegram.ext import ContextTypes
 
-from handlers.callbacks import pack
+from handlers.callbacks import as_id, pack
 from handlers.common import desk_of
 from handlers.knowledge_refs import article_by_id
 from handlers.renderers import report as texts
@@ -36,7 +36,8 @@ def record_deflection(context: ContextTypes.DEFAULT_TYPE, session: Session, arti
                       person_id: int, description: str) -> bool:
     """Count the report as solved by the article; False for anything that is no article."""
     knowledge = desk_of(context).knowledge
-    article = article_by_id(session, int(article_ref)) if article_ref.isdigit() else None
+    article_id = as_id(article_ref)
+    article = article_by_id(session, article_id) if article_id is not None else None
     if knowledge is None or article is None or article.status != "published":
         return False
     try:

@@ -17,6 +17,7 @@ from bot import duty
 from bot.duty_input import find_member, parse_override_request
 from bot.models import Team
 from handlers import notify
+from handlers.callbacks import as_id
 from handlers.common import desk_of, person_of, reply
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import duty as texts
@@ -94,12 +95,13 @@ async def cancel_override(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     person = person_of(update, context)
     if person is None:
         raise Refusal(NOT_REGISTERED, alert=False, html=True)
-    if len(context.args) != 1 or not context.args[0].lstrip("#").isdigit():
+    override_id = as_id(context.args[0].lstrip("#")) if len(context.args) == 1 else None
+    if override_id is None:
         raise Refusal(texts.CANCEL_USAGE, alert=False)
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         try:
-            override = duty.cancel_override(session, int(context.args[0].lstrip("#")[:9]),
+            override = duty.cancel_override(session, override_id,
                                             by=person, now=desk.clock.now())
         except duty.DutyError as error:
             raise Refusal(escape(error), alert=False, html=True) from None

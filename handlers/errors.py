@@ -6,10 +6,17 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from handlers.common import reply
-from handlers.renderers.common import BUSY, UNKNOWN_COMMAND, escape
+from handlers.renderers.common import BUSY, STALE_BUTTON, UNKNOWN_COMMAND, escape
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +54,16 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply(update, UNKNOWN_COMMAND.format(command=escape(command[:40])))
 
 
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press no handler claims (an unknown prefix, an old version's button): stop the
+    spinner with a clear answer instead of leaving it turning."""
+    await update.callback_query.answer(STALE_BUTTON, show_alert=True)
+
+
 def register(application: Application) -> None:
-    """Add the error handler and the unknown-command answer (in a late group)."""
+    """Add the error handler, the answer to unknown buttons (registered last in group 0,
+    so only presses no other handler matched reach it) and to unknown commands."""
     application.add_error_handler(on_error)
+    application.add_handler(CallbackQueryHandler(stale_button))
     private_commands = filters.COMMAND & filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private_commands, unknown_command), group=2)

@@ -25,6 +25,7 @@ from handlers.refusals import Refusal, refusals
 from handlers.renderers import escalation as texts
 from handlers.renderers import work as work_texts
 from handlers.renderers.common import escape
+from handlers.renderers.limits import fit_answer
 
 Action = Callable[[Update, ContextTypes.DEFAULT_TYPE, PersonView, int], Awaitable[None]]
 
@@ -34,14 +35,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     callback = parse(query.data, texts.PREFIX)
     action = ACTIONS.get(callback.action) if callback else None
-    if action is None or len(callback.args) != 1 or not callback.args[0].isdigit():
+    ticket_id = callback.number(0) if callback and len(callback.args) == 1 else None
+    if action is None or ticket_id is None:
         await query.answer(texts.STALE, show_alert=True)
         return
     person = person_of(update, context)
     if person is None or not person.is_staff:
         await query.answer(texts.NOT_STAFF, show_alert=True)
         return
-    await action(update, context, person, int(callback.args[0]))
+    await action(update, context, person, ticket_id)
 
 
 def _ticket(session, ticket_id: int, person: PersonView, level: int) -> Ticket:
@@ -74,7 +76,7 @@ async def _urge(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
         names = "、".join(escape(r.name) for r in recipients)
         answer = (texts.URGE_DONE.format(number=ticket.number, names=names) if recipients
                   else texts.URGE_NOBODY.format(number=ticket.number))
-    await update.callback_query.answer(answer, show_alert=True)
+    await update.callback_query.answer(fit_answer(answer), show_alert=True)
     notify.wake(context)
 
 

@@ -54,13 +54,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     callback = parse(query.data, texts.PREFIX)
     person = person_of(update, context)
-    if callback is None or person is None or not callback.args or not all(
-            arg.isdigit() for arg in callback.args):
+    article_id = callback.number(0) if callback else None
+    if article_id is None or person is None:
         raise Refusal(texts.NOT_AVAILABLE)
-    article_id = int(callback.args[0])
-    if callback.action == "view" and len(callback.args) == 2:
-        await _show(update, context, person, article_id, int(callback.args[1]))
-    elif callback.action in ("up", "down"):
+    page = callback.number(1, minimum=0) if len(callback.args) == 2 else None
+    if callback.action == "view" and page is not None:
+        await _show(update, context, person, article_id, page)
+    elif callback.action in ("up", "down") and len(callback.args) == 1:
         await _feedback(update, context, person, article_id, callback.action == "up")
     else:
         raise Refusal(texts.NOT_AVAILABLE)
@@ -71,9 +71,7 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, person, arti
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         article = article_by_id(session, article_id)
-        allowed = VISIBLE_TO_ALL + (("draft", "in_review")
-                                    if person.has_role("knowledge_manager") else ())
-        if article is None or article.status not in allowed:
+        if article is None or article.status not in _visible_to(person):
             raise Refusal(texts.NOT_AVAILABLE)
         rendered = pages(article.body)
         if page >= len(rendered):
@@ -91,6 +89,12 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, person, arti
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
 
+def _visible_to(person) -> tuple[str, ...]:
+    """The article states this person may read (and vote on)."""
+    return VISIBLE_TO_ALL + (("draft", "in_review")
+                             if person.has_role("knowledge_manager") else ())
+
+
 def _is_article_message(message: object) -> bool:
     text = getattr(message, "text", "") or ""
     return text.startswith("📄")
@@ -101,7 +105,7 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, person,
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         article = article_by_id(session, article_id)
-        if article is None:
+        if article is None or article.status not in _visible_to(person):
             raise Refusal(texts.NOT_AVAILABLE)
         question = None if helpful else last_question(session, person.id)
         try:

@@ -10,7 +10,7 @@ from bot import conversations
 from bot.models import Category
 from bot.people import PersonView
 from handlers import notify
-from handlers.callbacks import markup, parse
+from handlers.callbacks import drop_buttons, markup, parse
 from handlers.common import desk_of, reply
 from handlers.flows import FlowStep, register_flow
 from handlers.knowledge_admin import (
@@ -72,12 +72,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every km: button: check the role first, then act."""
     person = manager_or_refuse(update, context)
     callback = parse(update.callback_query.data, texts.PREFIX)
-    if callback is None or not callback.args or not callback.args[0].isdigit():
+    article_id = callback.number(0, minimum=0) if callback else None
+    handler = BUTTONS.get(callback.action) if callback else None
+    if article_id is None or handler is None:
         raise Refusal(texts.STALE)
-    handler = BUTTONS.get(callback.action)
-    if handler is None:
-        raise Refusal(texts.STALE)
-    await handler(update, context, person, int(callback.args[0]), callback.args[1:])
+    await handler(update, context, person, article_id, callback.args[1:])
 
 
 async def _category(update, context, person: PersonView, _id: int, args) -> None:
@@ -121,7 +120,7 @@ async def _save(update, context, person: PersonView, _id: int, args,
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
         key = article.key
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     template = texts.SUBMITTED if submit else texts.SAVED_DRAFT
     await reply(update, template.format(key=escape(key)))
 
@@ -135,7 +134,7 @@ async def _drop(update, context, person, _id, args) -> None:
     with desk.sessions.begin() as session:
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, "已放弃，文章没有保存。")
 
 
@@ -169,7 +168,7 @@ def _change(session, article_id: int, change) -> object:
 async def _done(update: Update, text: str) -> None:
     """Answer the press, take the buttons off the message, say what happened."""
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, text)
 
 

@@ -12,7 +12,7 @@ from bot.people import PersonView
 from bot.ticket_numbers import normalise_number
 from bot.ticket_queries import events_of
 from handlers import notify, reporter_buttons
-from handlers.callbacks import markup
+from handlers.callbacks import markup, parse
 from handlers.card_sync import request_refresh
 from handlers.common import desk_of, person_of, reply
 from handlers.refusals import Refusal, refusals
@@ -59,15 +59,37 @@ async def send_detail(update: Update, context: ContextTypes.DEFAULT_TYPE, person
         if refusal:
             raise Refusal(refusal, alert=False, html=True)
         own = ticket.reporter_id == person.id
-        text = texts.detail(ticket, events_of(session, ticket.id), desk.timezone, own)
+        page = texts.detail(ticket, events_of(session, ticket.id), desk.timezone, own)
         rows = texts.reporter_rows(ticket, reporter_buttons.reopen_allowed(desk, ticket)) \
             if own else []
+        rows += page.rows
         ticket_id = ticket.id
     message = await update.effective_message.reply_html(
-        text, reply_markup=markup(rows) if rows else None)
+        page.text, reply_markup=markup(rows) if rows else None)
     with desk.sessions.begin() as session:
         message_links.link(session, message.chat_id, message.message_id, ticket_id,
                            desk.clock.now(), kind="detail")
+
+
+@refusals
+async def on_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """「更多…」 under a detail: the older part of the history, to whoever may view it."""
+    query = update.callback_query
+    callback = parse(query.data, texts.HISTORY_PREFIX)
+    person = person_of(update, context)
+    ticket_id = callback.number(0) if callback and callback.action == "more" else None
+    shown = callback.number(1) if callback and len(callback.args) == 2 else None
+    if ticket_id is None or shown is None or person is None:
+        raise Refusal(texts.STALE)
+    desk = desk_of(context)
+    with desk.sessions.begin() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or not tickets.may_view(person, ticket):
+            raise Refusal(texts.NO_RIGHT)
+        page = texts.older_history(ticket, events_of(session, ticket.id), desk.timezone,
+                                   ticket.reporter_id == person.id, shown)
+    await query.answer()
+    await reply(update, page.text, reply_markup=markup(page.rows) if page.rows else None)
 
 
 def _refusal(ticket: Ticket | None, person: PersonView, number: str) -> str | None:
@@ -145,6 +167,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("ticket", show_ticket))
     application.add_handler(CommandHandler("note", add_note))
     application.add_handler(CallbackQueryHandler(reporter_buttons.on_button, pattern=r"^tr:"))
+    application.add_handler(CallbackQueryHandler(on_history, pattern=r"^th:"))
     reporter_buttons.register_flows()
 
 

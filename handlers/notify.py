@@ -13,6 +13,7 @@ from bot.team_changes import Departure
 from handlers.callbacks import as_json
 from handlers.renderers.cards import card_rows, card_text
 from handlers.renderers.common import escape
+from handlers.renderers.limits import fit_html
 from handlers.renderers.queues import DEPARTURE_TO_LEAD, RETURNED_CARD_NOTE
 
 SENDER_KEY = "outbox_sender"
@@ -43,7 +44,7 @@ def to_person(session: Session, desk: Desk, telegram_id: int | None, text: str, 
     """A message to one person, stored before it is sent (linked to the ticket, if given)."""
     if telegram_id is None:
         return
-    outbox.enqueue(session, desk.clock.now(), telegram_id, text,
+    outbox.enqueue(session, desk.clock.now(), telegram_id, fit_html(text),
                    keyboard=as_json(rows) if rows else None, kind=kind,
                    ticket_id=ticket_id, dedupe_key=dedupe_key)
 

@@ -185,12 +185,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     callback = parse(query.data, texts.PREFIX)
     person = person_of(update, context)
-    if callback is None or callback.action != "ans" or len(callback.args) != 1 \
-            or not callback.args[0].isdigit() or person is None:
+    ticket_id = callback.number(0) if callback and len(callback.args) == 1 else None
+    if callback is None or callback.action != "ans" or ticket_id is None or person is None:
         raise Refusal(texts.STALE)
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        ticket = session.get(Ticket, int(callback.args[0]))
+        ticket = session.get(Ticket, ticket_id)
         if ticket is None or ticket.reporter_id != person.id:
             raise Refusal(texts.NO_RIGHT)
         conversations.begin(session, desk.clock, update.effective_chat.id, person.telegram_id,

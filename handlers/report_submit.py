@@ -16,7 +16,7 @@ from bot.models import Category, Conversation
 from bot.report_draft import DraftError, to_report
 from bot.settings import IMPACTS, URGENCIES
 from handlers import notify
-from handlers.callbacks import markup
+from handlers.callbacks import drop_buttons, markup
 from handlers.common import desk_of, person_of, reply
 from handlers.deflection import deflection_articles, record_deflection
 from handlers.refusals import Refusal, refusals
@@ -171,7 +171,7 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE,
     # the answer and the confirmation first, together; then the summary loses its buttons
     await asyncio.gather(query.answer(),
                          reply(update, texts.SUBMITTED.format(number=number, priority=priority)))
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
 
 
 @refusals
@@ -179,10 +179,10 @@ async def _edit(update: Update, context: ContextTypes.DEFAULT_TYPE,
                 args: tuple[str, ...]) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        if open_step(session, update, ("summary",)) is None:
+        if not _this_draft(open_step(session, update, ("summary",)), args):
             raise Refusal(texts.STALE)
     await update.callback_query.answer()
-    await reply(update, texts.ASK_EDIT, reply_markup=markup(texts.edit_rows()))
+    await reply(update, texts.ASK_EDIT, reply_markup=markup(texts.edit_rows(args[0])))
 
 
 @refusals
@@ -192,7 +192,7 @@ async def _fix(update: Update, context: ContextTypes.DEFAULT_TYPE,
     targets = dict(texts.EDIT_TARGETS)
     with desk.sessions.begin() as session:
         conversation = open_step(session, update, ("summary",))
-        if conversation is None or len(args) != 1 or args[0] not in targets:
+        if len(args) != 2 or args[0] not in targets or not _this_draft(conversation, args[1:]):
             raise Refusal(texts.STALE)
         conversations.advance(session, desk.clock, conversation, args[0], editing=True)
         categories = active_categories(session) if args[0] == "category" else []
@@ -213,11 +213,17 @@ async def _abandon(update: Update, context: ContextTypes.DEFAULT_TYPE,
                    args: tuple[str, ...]) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        if open_step(session, update, None) is None:
+        if not _this_draft(open_step(session, update, None), args):
             raise Refusal(texts.STALE)
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
     await update.callback_query.answer()
     await reply(update, texts.CANCELLED)
+
+
+def _this_draft(conversation: Conversation | None, args: tuple[str, ...]) -> bool:
+    """The button belongs to the open draft (its token), not to an older summary."""
+    return (conversation is not None and len(args) == 1
+            and conversation.data.get("token") == args[0])
 
 
 BUTTONS: dict[str, ButtonHandler] = {

@@ -10,7 +10,7 @@ from bot.desk import Desk
 from bot.lifecycle import CLOSED, Origin, TransitionRefused
 from bot.models import Ticket
 from handlers import notify
-from handlers.callbacks import markup, parse
+from handlers.callbacks import drop_buttons, markup, parse
 from handlers.common import desk_of, person_of, reply
 from handlers.flows import FlowStep, register_flow
 from handlers.refusals import Refusal, refusals
@@ -51,12 +51,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     callback = parse(query.data, texts.PREFIX)
     person = person_of(update, context)
-    if callback is None or person is None or not callback.args or not callback.args[0].isdigit():
+    ticket_id = callback.number(0) if callback else None
+    if ticket_id is None or person is None:
         await query.answer(STALE, show_alert=True)
         return
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        ticket = session.get(Ticket, int(callback.args[0]))
+        ticket = session.get(Ticket, ticket_id)
         if ticket is None or ticket.reporter_id != person.id:
             raise Refusal(texts.NO_RIGHT)
         origin = Origin(person.id, update.effective_chat.id, "private")
@@ -66,7 +67,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         except (TransitionRefused, tickets.TicketError) as error:
             raise Refusal(str(error)) from None
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     await reply(update, text, reply_markup=markup(rows) if rows else None)
     notify.wake(context)
 

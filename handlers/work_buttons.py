@@ -32,17 +32,18 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     callback = parse(query.data, texts.PREFIX)
     action = ACTIONS.get(callback.action) if callback else None
-    if action is None or not callback.args or not callback.args[0].isdigit():
+    ticket_id = callback.number(0) if callback else None
+    if action is None or ticket_id is None:
         await query.answer(texts.STALE, show_alert=True)
         return
     if action is claims.claim:  # the hot path: who pressed is looked up with the claim
-        await claims.claim(update, context, None, int(callback.args[0]), ())
+        await claims.claim(update, context, None, ticket_id, ())
         return
     person = person_of(update, context)
     if person is None or not person.is_staff:
         await query.answer(texts.NO_RIGHT, show_alert=True)
         return
-    await action(update, context, person, int(callback.args[0]), callback.args[1:])
+    await action(update, context, person, ticket_id, callback.args[1:])
 
 
 @refusals

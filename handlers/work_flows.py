@@ -12,7 +12,7 @@ from bot.lifecycle import Origin, TransitionRefused
 from bot.models import Team, Ticket
 from bot.people import PersonView
 from handlers import notify
-from handlers.callbacks import markup
+from handlers.callbacks import as_id, drop_buttons, markup
 from handlers.card_sync import refresh_cards
 from handlers.common import desk_of, origin_of, person_of, reply
 from handlers.flows import FlowStep, register_flow
@@ -64,6 +64,8 @@ async def pend_with(update, context, person: PersonView, ticket_id: int, reason:
     with desk.sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
         try:
+            if ticket is None or person is None:
+                raise work.WorkRefused(texts.STALE)
             work.pend(session, ticket, person, reason, origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None
@@ -184,14 +186,18 @@ async def _kb_draft(update, context, person, ticket_id, args) -> None:
         return
     key = draft_from_ticket(context, ticket_id, person)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, texts.KB_DRAFT_DONE.format(key=escape(key)) if key
                 else texts.KB_DRAFT_SKIPPED)
 
 
 async def _kb_no(update, context, person, ticket_id, args) -> None:
+    _, refusal = _allowed(context, person, ticket_id)
+    if refusal:
+        await update.callback_query.answer(refusal, show_alert=True)
+        return
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, texts.KB_DRAFT_SKIPPED)
 
 
@@ -216,7 +222,8 @@ async def _move_menu(update, context, person, ticket_id, args) -> None:
 @refusals
 async def _move_to_person(update, context, person, ticket_id, args) -> None:
     desk = desk_of(context)
-    if len(args) != 1 or not args[0].isdigit():
+    target_id = as_id(args[0]) if len(args) == 1 else None
+    if target_id is None:
         await update.callback_query.answer(texts.STALE, show_alert=True)
         return
     with desk.sessions.begin() as session:
@@ -224,7 +231,7 @@ async def _move_to_person(update, context, person, ticket_id, args) -> None:
         try:
             if ticket is None:
                 raise work.WorkRefused(texts.STALE)
-            target = work.reassign_to_person(session, ticket, person, int(args[0]),
+            target = work.reassign_to_person(session, ticket, person, target_id,
                                              origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None

@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_INLINE_BUTTONS = 100
 BUTTON_KINDS = ("callback_data", "url", "switch_inline_query", "login_url", "web_app", "pay")
 
 
@@ -64,6 +65,8 @@ def inline_markup(markup: Any) -> dict[str, Any] | None:
     for row in rows:
         for button in row:
             _check_button(button)
+    if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+        raise bad_request("reply markup is too long")
     cleaned = [row for row in rows if row]
     return {"inline_keyboard": copy.deepcopy(cleaned)} if cleaned else None
 

@@ -143,6 +143,28 @@ class UserSide:
             content["entities"] = entities
         return self._post(user_id, chat_id, content, reply_to_message_id)
 
+    async def edit_text(self, user_id: int, chat_id: int, message_id: int, text: str
+                        ) -> dict[str, Any]:
+        """Edit a message the user sent: the transcript changes, the bot gets edited_message."""
+        stored = self.state.find(chat_id, message_id)
+        if stored is None or stored.deleted or stored.from_bot:
+            raise LookupError(f"no message {message_id} of a user in chat {chat_id}")
+        if stored.message["from"]["id"] != user_id:
+            raise ValueError(f"user {user_id} did not write message {message_id}")
+        message = copy.deepcopy(stored.message)
+        message["text"] = text
+        message.pop("entities", None)
+        entities = text_entities(text)
+        if entities:
+            message["entities"] = entities
+        message["edit_date"] = self.state.timestamp()
+        stored.message = message
+        stored.edit_version += 1
+        self.state.touch(chat_id, stored)
+        if self._bot_sees(self.state.chat(chat_id), message):
+            self.state.enqueue("edited_message", copy.deepcopy(message))
+        return copy.deepcopy(message)
+
     async def send_photo(
         self,
         user_id: int,

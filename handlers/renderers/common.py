@@ -17,6 +17,7 @@ NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 NO_PERMISSION = "无权操作：您没有执行此操作所需的角色。"
 STALE_BUTTON = "该按钮已失效，请重新操作。"
 PRIVATE_ONLY = "请在与机器人的私聊中使用此命令。"
+EDIT_IGNORED = "已收到您的修改，但修改不会被重新处理；如需更正，请重新发送。"
 
 
 def escape(text: object) -> str:

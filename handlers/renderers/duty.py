@@ -11,7 +11,8 @@ from bot.duty import Turn
 from bot.handoff import HandoffData
 from bot.models import DutyOverride
 from bot.priority import PRIORITY_LABELS
-from handlers.renderers.common import escape, trim
+from handlers.renderers.common import MESSAGE_LIMIT, escape, trim
+from handlers.renderers.limits import fit_lines, visible_length
 from handlers.renderers.report import local
 
 KIND_LABELS = {"day": "值班", "after_hours": "夜间/节假日值班", "override": "临时顶班"}
@@ -24,6 +25,7 @@ NEXT_LINE = "  下一班：{name}（{start} 起，{kind}）"
 OVERRIDE_LINE = "  #{id} {name} {start} – {end}{reason}"
 OVERRIDES = "  临时顶班："
 UNTIL = "，至 {end}"
+MORE_TEAMS = "……另有 {count} 个支持组未列出。"
 FOOTER_LEAD = "\n组长可用 /duty_set 安排临时顶班，/duty_cancel 编号 取消。"
 STAFF_ONLY = "无权操作：值班表仅对运维人员开放。"
 
@@ -69,28 +71,31 @@ def _until(turn: Turn, tz: ZoneInfo) -> str:
 
 
 def duty_text(teams: Sequence[TeamDuty], now: datetime, tz: ZoneInfo, *, lead: bool) -> str:
-    lines = [HEADER.format(now=local(now, tz))]
-    for team in teams:
-        lines.append(TEAM_LINE.format(team=escape(team.name)))
-        if not team.has_rotation and not team.overrides:
-            lines.append(NO_ROSTER.format(fallback="" if team.has_group else "；无组群时私聊组长"))
-            continue
-        if team.now.person is not None:
-            lines.append(NOW_LINE.format(name=escape(team.now.person.name),
-                                         kind=KIND_LABELS.get(team.now.kind, ""),
-                                         until=_until(team.now, tz)))
-        else:
-            lines.append(NOBODY_NOW)
-        if team.next is not None and team.next.person is not None:
-            lines.append(NEXT_LINE.format(name=escape(team.next.person.name),
-                                          start=local(team.next.starts_at, tz),
-                                          kind=KIND_LABELS.get(team.next.kind, "")))
-        if team.overrides:
-            lines.append(OVERRIDES)
-            lines += [override_line(o, tz) for o in team.overrides[:10]]
-    if lead:
-        lines.append(FOOTER_LEAD)
-    return "\n".join(lines)
+    """Each team's duty, as many teams as fit one message."""
+    head, footer = HEADER.format(now=local(now, tz)), FOOTER_LEAD if lead else ""
+    budget = MESSAGE_LIMIT - visible_length(head) - visible_length(footer) - 2
+    blocks = fit_lines(["\n".join(_team_lines(team, tz)) for team in teams], MORE_TEAMS, budget)
+    return "\n".join(part for part in (head, blocks, footer) if part)
+
+
+def _team_lines(team: TeamDuty, tz: ZoneInfo) -> list[str]:
+    lines = [TEAM_LINE.format(team=escape(team.name))]
+    if not team.has_rotation and not team.overrides:
+        return lines + [NO_ROSTER.format(fallback="" if team.has_group else "；无组群时私聊组长")]
+    if team.now.person is not None:
+        lines.append(NOW_LINE.format(name=escape(team.now.person.name),
+                                     kind=KIND_LABELS.get(team.now.kind, ""),
+                                     until=_until(team.now, tz)))
+    else:
+        lines.append(NOBODY_NOW)
+    if team.next is not None and team.next.person is not None:
+        lines.append(NEXT_LINE.format(name=escape(team.next.person.name),
+                                      start=local(team.next.starts_at, tz),
+                                      kind=KIND_LABELS.get(team.next.kind, "")))
+    if team.overrides:
+        lines.append(OVERRIDES)
+        lines += [override_line(o, tz) for o in team.overrides[:10]]
+    return lines
 
 
 def override_line(override: DutyOverride, tz: ZoneInfo) -> str:

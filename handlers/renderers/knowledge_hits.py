@@ -10,8 +10,12 @@ HIT_LINE = "{index}. <b>{title}</b>\n{snippet}"
 
 
 def snippet_html(snippet: str) -> str:
-    """Escape a snippet, then turn the search's 【…】 markers into bold."""
-    return escape(trim(snippet, 240)).replace("【", "<b>").replace("】", "</b>")
+    """Escape a snippet, then turn the search's 【…】 markers into bold (a mark the cut
+    at 240 characters left open is closed, or Telegram would refuse the whole message)."""
+    text = trim(snippet, 240)
+    if text.rfind("【") > text.rfind("】"):
+        text += "】"
+    return escape(text).replace("【", "<b>").replace("】", "</b>")
 
 
 def hits_text(hits: Sequence[object]) -> str:

@@ -119,8 +119,10 @@ def summary(category: str, data: dict, priority: str, due: DueTimes, tz: ZoneInf
 
 def summary_rows(token: str) -> Rows:
     return [[(BUTTON_SUBMIT, pack(PREFIX, "ok", token))],
-            [(BUTTON_EDIT, pack(PREFIX, "edit")), (BUTTON_CANCEL, pack(PREFIX, "no"))]]
+            [(BUTTON_EDIT, pack(PREFIX, "edit", token)),
+             (BUTTON_CANCEL, pack(PREFIX, "no", token))]]
 
 
-def edit_rows() -> Rows:
-    return [[(label, pack(PREFIX, "fix", code)) for code, label in EDIT_TARGETS]]
+def edit_rows(token: str) -> Rows:
+    """What to change in the draft with this token (an older draft's menu is stale)."""
+    return [[(label, pack(PREFIX, "fix", code, token)) for code, label in EDIT_TARGETS]]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.lifecycle import CLOSED, NEW, RESOLVED, STATUS_LABELS
 from bot.models import Ticket, TicketEvent
 from bot.priority import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
 from handlers.callbacks import pack
-from handlers.renderers.common import escape, trim
+from handlers.renderers.common import MESSAGE_LIMIT, escape, trim
+from handlers.renderers.limits import visible_length
 from handlers.renderers.report import local
 
 PREFIX = "tr"
@@ -17,6 +19,7 @@ PREFIX = "tr"
 NOT_FOUND = "未找到工单 {number}。请检查工单号（格式如 2611-0042），或发送 /my 查看您的工单。"
 NOT_A_NUMBER = "请在命令后写工单号，例如：/ticket 2611-0042"
 NO_RIGHT = "无权查看该工单。"
+STALE = "该按钮已失效。"
 NO_TICKETS = "您还没有工单。发送 /report 可以报修。"
 MY_HEADER = "<b>我的工单</b>（未完成的在前，最新的在前）\n"
 MY_LINE = "{number} · {status} · {category}\n   {summary}"
@@ -48,6 +51,12 @@ BUTTON_CONFIRM = "已解决"
 BUTTON_REOPEN = "未解决"
 BUTTON_REOPEN_CLOSED = "重新打开"
 STARS = "⭐"
+HISTORY_PREFIX = "th"
+HISTORY_LINES = 25  # at most this many history lines in one message
+HISTORY_RESERVE = 64  # room for the 「更多…」 line under the history
+HISTORY_MORE = "……更早的 {count} 条记录未显示，点「更多…」查看。"
+HISTORY_PAGE = "<b>工单 {number} 的更早处理记录</b>\n"
+BUTTON_MORE = "更多…"
 
 
 def my_tickets(tickets: Sequence[Ticket]) -> str:
@@ -60,7 +69,9 @@ def my_tickets(tickets: Sequence[Ticket]) -> str:
     return MY_HEADER + "\n".join(lines) + MY_FOOTER
 
 
-def history(events: Sequence[TicketEvent], tz: ZoneInfo, for_reporter: bool) -> str:
+def history_lines(events: Sequence[TicketEvent], tz: ZoneInfo, for_reporter: bool
+                  ) -> list[str]:
+    """One line per event the viewer may see, oldest first."""
     lines = []
     for event in events:
         if for_reporter and event.kind in REPORTER_HIDDEN:
@@ -69,18 +80,39 @@ def history(events: Sequence[TicketEvent], tz: ZoneInfo, for_reporter: bool) -> 
         label = EVENT_LABELS.get(event.kind, event.kind)
         note = f"：{escape(trim(event.note, 200))}" if event.note else ""
         lines.append(f"· {local(event.at, tz)} {who} {label}{note}")
-    return "\n".join(lines[-25:]) or "（暂无）"
+    return lines
+
+
+def newest_that_fit(lines: Sequence[str], budget: int) -> list[str]:
+    """The newest lines (at most HISTORY_LINES) whose visible length fits `budget`."""
+    kept: list[str] = []
+    for line in reversed(lines):
+        cost = visible_length(line) + 1
+        if len(kept) == HISTORY_LINES or cost > budget:
+            break
+        kept.append(line)
+        budget -= cost
+    return kept[::-1]
+
+
+@dataclass(frozen=True)
+class DetailPage:
+    """A ticket's detail (or an older part of its history) and the 「更多…」 button, if any."""
+
+    text: str
+    rows: list[list[tuple[str, str]]]
 
 
 def detail(ticket: Ticket, events: Sequence[TicketEvent], tz: ZoneInfo,
-           for_reporter: bool) -> str:
+           for_reporter: bool) -> DetailPage:
+    """The detail with as much of the newest history as fits one message."""
     resolution = ""
     if ticket.resolution:
         resolution = f"解决方案：{escape(trim(ticket.resolution, 800))}\n"
     if ticket.rating:
         resolution += f"评价：{STARS * ticket.rating}\n"
     pending = f"（{escape(ticket.pending_reason)}）" if ticket.pending_reason else ""
-    return DETAIL.format(
+    head = DETAIL.format(
         number=ticket.number, priority=PRIORITY_LABELS[ticket.priority],
         status=STATUS_LABELS[ticket.status], pending=pending,
         category=escape(ticket.category.name), team=escape(ticket.team.name),
@@ -91,8 +123,31 @@ def detail(ticket: Ticket, events: Sequence[TicketEvent], tz: ZoneInfo,
         response_due=local(ticket.response_due_at, tz) if ticket.response_due_at else "—",
         resolution_due=local(ticket.resolution_due_at, tz) if ticket.resolution_due_at else "—",
         resolution=resolution, description=escape(trim(ticket.description, 1500)),
-        history=history(events, tz, for_reporter),
+        history="",
     )
+    return _with_history(head, ticket.id, history_lines(events, tz, for_reporter))
+
+
+def older_history(ticket: Ticket, events: Sequence[TicketEvent], tz: ZoneInfo,
+                  for_reporter: bool, shown: int) -> DetailPage:
+    """The history before the `shown` newest lines, as much as fits, with 「更多…」 again."""
+    lines = history_lines(events, tz, for_reporter)
+    older = lines[: max(len(lines) - shown, 0)]
+    return _with_history(HISTORY_PAGE.format(number=ticket.number), ticket.id, older,
+                         len(lines) - len(older))
+
+
+def _with_history(head: str, ticket_id: int, lines: Sequence[str], shown: int = 0
+                  ) -> DetailPage:
+    budget = MESSAGE_LIMIT - visible_length(head) - HISTORY_RESERVE
+    kept = newest_that_fit(lines, budget)
+    hidden = len(lines) - len(kept)
+    text = head + ("\n".join(kept) or "（暂无）")
+    if not hidden:
+        return DetailPage(text, [])
+    more = pack(HISTORY_PREFIX, "more", ticket_id, shown + len(kept))
+    return DetailPage(text + "\n" + HISTORY_MORE.format(count=hidden),
+                      [[(BUTTON_MORE, more)]])
 
 
 def reporter_rows(ticket: Ticket, can_reopen_closed: bool) -> list[list[tuple[str, str]]]:
