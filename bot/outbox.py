@@ -163,6 +163,32 @@ def mark_failed(session: Session, notification_id: int, now: datetime, error: st
         claimed_by=None, claimed_until=None))
 
 
+def held_chats(session: Session) -> set[int]:
+    """Chats with messages still waiting after a failed attempt, or direct replies handed
+    over (kind 'reply'): new direct replies to them must go behind those."""
+    return set(session.scalars(select(Notification.chat_id).where(
+        Notification.status == PENDING,
+        or_(Notification.attempts > 0, Notification.kind == "reply")).distinct()))
+
+
+def has_pending(session: Session, chat_id: int) -> bool:
+    """Whether any message to this chat is still waiting to be sent."""
+    return session.scalar(select(Notification.id).where(
+        Notification.chat_id == chat_id, Notification.status == PENDING).limit(1)) is not None
+
+
+NETWORK_ERRORS = ("NetworkError:%", "TimedOut:%")  # how the sender records a network failure
+
+
+def retry_network_failures_now(session: Session, now: datetime) -> int:
+    """Telegram answers again: messages waiting out a network failure's back-off are due now
+    (those held back by Telegram's 429 keep the wait Telegram asked for)."""
+    return session.execute(update(Notification).where(
+        Notification.status == PENDING, Notification.next_attempt_at > now,
+        or_(*(Notification.error.like(pattern) for pattern in NETWORK_ERRORS)),
+    ).values(next_attempt_at=now)).rowcount
+
+
 def retarget(session: Session, old_chat_id: int, new_chat_id: int) -> int:
     """A group became a supergroup (Telegram's ChatMigrated): its pending messages follow."""
     return session.execute(update(Notification).where(

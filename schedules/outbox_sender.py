@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -98,6 +98,11 @@ class OutboxSender:
         self._round = asyncio.Lock()  # one look at the outbox at a time (it awaits database work)
         self._recording: set[asyncio.Future[None]] = set()  # sent, being recorded
         self.name = str(uuid.uuid4())  # whose claims are whose (bot.outbox.claim)
+        # chats whose messages wait in the outbox after a failure: direct replies to them go
+        # behind those messages (handlers.delivery); and how many replies each was handed
+        self._held: set[int] = set()
+        self._handed: Counter[int] = Counter()
+        self._resuming: asyncio.Future[None] | None = None
 
     def wake(self) -> None:
         """Something was enqueued (or the clock moved): look now rather than at the next tick."""
@@ -124,7 +129,58 @@ class OutboxSender:
         """Whether a network failure holds every send back right now."""
         return self._paused_until is not None and self.desk.clock.now() < self._paused_until
 
+    def holds(self, chat_id: int) -> bool:
+        """Whether messages to this chat wait in the outbox (a reply must go behind them)."""
+        return chat_id in self._held
+
+    async def take_over(self, chat_id: int, text: str,
+                        keyboard: outbox.Keyboard | None, reply_to: int | None, *,
+                        failed: bool = False) -> None:
+        """Store a direct reply that could not be sent (`failed`) or must wait its turn; it
+        is delivered in the chat's order, like every message of the outbox."""
+        self._held.add(chat_id)
+        self._handed[chat_id] += 1
+        await self.desk.database.run(self._store_reply, chat_id, text, keyboard, reply_to)
+        self.wake()
+
+    def _store_reply(self, chat_id: int, text: str, keyboard: outbox.Keyboard | None,
+                     reply_to: int | None) -> None:
+        with self.desk.database.transaction() as session:
+            outbox.enqueue(session, self.desk.clock.now(), chat_id, text, keyboard=keyboard,
+                           kind="reply", reply_to_message_id=reply_to)
+
+    def reachable(self) -> None:
+        """A direct message went through: Telegram answers again. End the pause, and send
+        what waits for a retry after a network failure now rather than after its back-off."""
+        if not self._failures or self._resuming is not None:
+            return
+        self._paused_until = None
+        self._resuming = asyncio.ensure_future(self.desk.database.run(self._retry_now))
+        self._resuming.add_done_callback(self._resumed)
+
+    def _retry_now(self) -> None:
+        with self.desk.database.transaction() as session:
+            outbox.retry_network_failures_now(session, self.desk.clock.now())
+
+    def _resumed(self, task: asyncio.Future[None]) -> None:
+        self._resuming = None
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("could not resume the outbox", exc_info=task.exception())
+        self.wake()
+
+    def _held_chats(self) -> set[int]:
+        with self.desk.database.transaction() as session:
+            return outbox.held_chats(session)
+
+    def _waiting(self, chat_id: int) -> bool:
+        with self.desk.database.transaction() as session:
+            return outbox.has_pending(session, chat_id)
+
     async def _run(self) -> None:
+        try:  # what an earlier run left waiting keeps its place before new replies
+            self._held |= await self.desk.database.run(self._held_chats)
+        except Exception:
+            logger.exception("could not read the outbox's waiting chats")
         while not self._stopping:
             self._wake.clear()
             try:
@@ -197,6 +253,7 @@ class OutboxSender:
                     return
 
     async def _send_chat(self, items: list[Notification]) -> None:
+        chat_id, handed = items[0].chat_id, self._handed[items[0].chat_id]
         for index, item in enumerate(items):
             if self.paused or not await self._send_one(item):
                 # keep this chat's order: later messages wait for this one; the claims on
@@ -204,6 +261,9 @@ class OutboxSender:
                 untried = [i.id for i in items[index:] if i.claimed_by == self.name]
                 await self.desk.database.run(self._release, untried)
                 return
+        if chat_id in self._held and not await self.desk.database.run(self._waiting, chat_id):
+            if self._handed[chat_id] == handed:  # no reply was handed over meanwhile
+                self._held.discard(chat_id)
 
     def _release(self, notification_ids: list[int]) -> None:
         with self.desk.database.transaction() as session:
@@ -291,6 +351,7 @@ class OutboxSender:
     async def _retry(self, item: Notification, delay: timedelta, error: str) -> None:
         logger.info("notification %s to %s: retry in %s (%s)", item.id, item.chat_id, delay,
                     error)
+        self._held.add(item.chat_id)
         await self.desk.database.run(self._mark, outbox.mark_retry, item.id, delay, error)
 
     async def _fail(self, item: Notification, error: str) -> None:

@@ -16,11 +16,14 @@ from bot.app import build_application
 from bot.desk import Desk
 from bot.sandbox.emulator import BotApiEmulator
 from bot.serve import serve
-from handlers.notify import SENDER_KEY
 from schedules.scheduler import SCHEDULER_KEY
 from tests.support.sandbox import telegram
 
-REPORTER = 1001
+REPORTER, OTHER = 1001, 1002
+
+
+def bot_texts(emulator: BotApiEmulator, chat_id: int) -> list[str]:
+    return [m.get("text", "") for m in emulator.messages(chat_id) if m.get("from_bot")]
 
 
 def bot_against(desk: Desk, emulator: BotApiEmulator, poll_timeout: int = 2) -> Application:
@@ -55,11 +58,11 @@ async def test_starting_while_the_api_is_down_keeps_trying_and_runs_the_services
         assert application.bot_data[SCHEDULER_KEY].running  # the SLA sweep & co. run
         assert emulator.calls_to("sendMessage")  # the outbox sender tried meanwhile
         emulator.faults.set_down(False)
-        application.bot_data[SENDER_KEY].wake()
         await until(lambda: application.running)
-        await emulator.send_text(REPORTER, REPORTER, "/help")
-        await until(lambda: any("/report" in m.get("text", "") for m in
-                                emulator.messages(REPORTER) if m.get("from_bot")))
+        await emulator.send_text(OTHER, OTHER, "/help")
+        await until(lambda: any("/report" in text for text in bot_texts(emulator, OTHER)))
+        # a reply went through: what waited for the Bot API is sent now, not after back-off
+        await until(lambda: bot_texts(emulator, REPORTER) == ["停机期间排队的消息"])
         stop.set()
         await asyncio.wait_for(served, 5)
 
