@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from telegram.ext import Application
@@ -16,10 +17,13 @@ from bot.app import build_application
 from bot.desk import Desk
 from bot.sandbox.emulator import BotApiEmulator
 from bot.serve import serve
+from handlers.notify import SENDER_KEY
+from schedules.outbox_sender import OutboxSender
 from schedules.scheduler import SCHEDULER_KEY
-from tests.support.sandbox import telegram
+from tests.e2e.test_report import walk_to_summary
+from tests.support.sandbox import Chatter, button_data, running_bot, telegram
 
-REPORTER, OTHER = 1001, 1002
+REPORTER, OTHER, INFRA_GROUP = 1001, 1002, -1001
 
 
 def bot_texts(emulator: BotApiEmulator, chat_id: int) -> list[str]:
@@ -81,3 +85,44 @@ async def test_a_stop_while_getupdates_hangs_takes_under_five_seconds(desk: Desk
         stop.set()
         await asyncio.wait_for(served, 30)
         assert time.monotonic() - began < 5.0
+
+
+async def test_replies_during_an_outage_arrive_afterwards_in_order_once(desk: Desk) -> None:
+    """Telegram takes updates but fails every message for a while (502, dropped
+    connections): what people must see arrives when it is back, in order, once."""
+    async with running_bot(desk) as chat:
+        summary = await walk_to_summary(chat, REPORTER, "三楼整层断网，交换机指示灯不亮")
+        before = len(bot_texts(chat.emulator, REPORTER))
+        faults = chat.emulator.faults
+        faults.fail_next("sendMessage", 1000, "502")
+        faults.fail_next("answerCallbackQuery", 1000, "drop")
+        faults.fail_next("editMessageReplyMarkup", 1000, "502")
+        await chat.emulator.press_button(REPORTER, REPORTER, summary["message_id"],
+                                         button_data(summary, "确认提交"))
+        await until(lambda: failed_sends(chat) >= 1)
+        await chat.send(REPORTER, "/help")
+        await chat.send(OTHER, "/help")
+        await until(lambda: failed_sends(chat) >= 2)  # the reporter's /help waits unsent
+        await asyncio.sleep(0.2)  # the handlers finish
+        assert bot_texts(chat.emulator, REPORTER)[before:] == []  # nothing got through
+        faults.planned.clear()  # Telegram is back; the outbox's back-off runs on desk time
+        desk.clock.advance(timedelta(seconds=61))
+        sender(chat).wake()
+        await until(lambda: len(bot_texts(chat.emulator, OTHER)) == 1
+                    and len(bot_texts(chat.emulator, REPORTER)) == before + 2)
+        submitted, help_text = bot_texts(chat.emulator, REPORTER)[before:]
+        assert "报修已提交" in submitted and "工单号" in submitted
+        assert "/report" in help_text and "/report" in bot_texts(chat.emulator, OTHER)[0]
+        await until(lambda: len(bot_texts(chat.emulator, INFRA_GROUP)) == 1)  # the card
+        await asyncio.sleep(0.3)  # nothing more comes (once)
+        assert len(bot_texts(chat.emulator, REPORTER)) == before + 2
+        assert len(bot_texts(chat.emulator, INFRA_GROUP)) == 1
+
+
+def failed_sends(chat: Chatter) -> int:
+    return sum(c.status != 200 for c in chat.emulator.calls_to("sendMessage")
+               if str(c.params.get("chat_id")) in (str(REPORTER), str(OTHER)))
+
+
+def sender(chat: Chatter) -> OutboxSender:
+    return chat.application.bot_data[SENDER_KEY]
