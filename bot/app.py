@@ -6,11 +6,11 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot.desk import Desk
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import AiohttpRequest, DeskRateLimiter
 from handlers import (
     duty,
     errors,
@@ -72,7 +72,7 @@ def _bot(desk: Desk) -> DeskBot:
         telegram.token or "0:unset", request=AiohttpRequest(),
         get_updates_request=HTTPXRequest(connection_pool_size=1,
                                          read_timeout=telegram.poll_timeout + 10),
-        rate_limiter=AIORateLimiter(max_retries=1), **urls)
+        rate_limiter=DeskRateLimiter(max_retries=1), **urls)
 
 
 def _file_url(api_url: str) -> str:

@@ -26,6 +26,7 @@ from telegram.ext import Application, ContextTypes
 from bot import message_links, outbox
 from bot.desk import Desk
 from bot.models import Ticket
+from bot.telegram_http import BACKGROUND
 from handlers.callbacks import as_json, markup
 from handlers.common import DESK_KEY
 from handlers.notify import SENDER_KEY
@@ -179,7 +180,8 @@ async def _refresh(application: Application, ticket_id: int,
     for chat_id, message_id in links:
         try:
             await application.bot.edit_message_text(
-                text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup(rows))
+                text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup(rows),
+                rate_limit_args=BACKGROUND)  # after the replies people wait for
         except BadRequest as error:  # a NetworkError too: before the passing failures
             reason = str(error).lower()
             if any(words in reason for words in _GONE):

@@ -39,6 +39,7 @@ from telegram.error import (
 from bot import message_links, outbox
 from bot.desk import Desk
 from bot.models import Notification
+from bot.telegram_http import BACKGROUND
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ GROUP_RATE = 19  # messages per minute into one group
 # messages (GROUP_RATE), so a round ends well within its lease.
 LEASE = timedelta(minutes=2)
 LEASE_MARGIN = timedelta(seconds=30)
+
+
+def _background(bot: Bot) -> dict[str, str]:
+    """Mark a request as background for the rate limiter (bot.telegram_http), if it has one."""
+    return {"rate_limit_args": BACKGROUND} if getattr(bot, "rate_limiter", None) else {}
 
 
 def _markup(keyboard: outbox.Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -374,7 +380,7 @@ class OutboxSender:
         if item.photo_file_id:
             return await self.bot.send_photo(item.chat_id, item.photo_file_id,
                                              caption=item.text[:1024], parse_mode=ParseMode.HTML,
-                                             reply_markup=markup, **reply)
+                                             reply_markup=markup, **reply, **_background(self.bot))
         return await self.bot.send_message(item.chat_id, item.text, parse_mode=ParseMode.HTML,
                                            reply_markup=markup, disable_web_page_preview=True,
-                                           **reply)
+                                           **reply, **_background(self.bot))
