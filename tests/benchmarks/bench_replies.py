@@ -76,9 +76,13 @@ HELP = "/help"
 class Run:
     """Sends messages, waits for answers and keeps latencies and counts."""
 
-    def __init__(self, emulator: bb.TimedEmulator, users: list[int]) -> None:
+    def __init__(self, emulator: bb.TimedEmulator, users: list[int], desk=None,
+                 backlog: int = 0) -> None:
         self.emulator = emulator
-        self.users = users
+        # the last `backlog` people only receive the outbox's messages (not measured)
+        self.users = users[:-backlog] if backlog else users
+        self.backlog_chats = users[-backlog:] if backlog else []
+        self.desk = desk
         self.next_user = 0
         self.sent: Counter[int] = Counter()
         self.lost = 0
@@ -173,6 +177,7 @@ class Run:
             asked = [await self.send(u, "/report") for u in chosen[::5]]
             prompts = await asyncio.gather(*(self.answer_message(*a) for a in asked))
             summaries = await asyncio.gather(*(self.walk_to_summary(u) for u in chosen[4::5]))
+            self.fill_outbox()
             await asyncio.sleep(1.0)  # Telegram's 30 messages a second: the walks' share drains
             begun = time.monotonic()
             pending = []
@@ -191,6 +196,17 @@ class Run:
             await asyncio.gather(*(self.answer_message(*c) for c in cancels))
             await asyncio.sleep(max(0.0, period - (time.monotonic() - begun)))
         return latencies
+
+    def fill_outbox(self) -> None:
+        """Notices for the backlog people, straight into the bot's outbox (the sender finds
+        them within a second and sends them at its pace: the instant falls in the drain)."""
+        if not self.backlog_chats:
+            return
+        from bot import outbox
+
+        with self.desk.sessions.begin() as session:
+            for chat_id in self.backlog_chats:
+                outbox.enqueue(session, self.desk.clock.now(), chat_id, "您的工单状态有更新。")
 
     async def walk_to_summary(self, user: int) -> bb.BotMessage:
         """Report a fault up to its summary (unmeasured): /report, category, text, impact,
@@ -256,7 +272,7 @@ async def _measure(args: argparse.Namespace, desk, ids, emulator: bb.TimedEmulat
     cpu: dict[tuple[str, str], list[float]] = {s[:2]: [] for s in SCENARIOS}
     floor = bb.median(await bb.getme_floor(emulator))
     async with bb.bot_running(args.bot, desk, emulator, tmp) as bot:
-        run = Run(emulator, ids)
+        run = Run(emulator, ids, desk, args.backlog)
         for kind in ("help", "text", "text", "text"):  # warm-up: first search, caches
             await run.one_user(kind, 5)
         await run.burst("text", 20, 1)
@@ -319,6 +335,8 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=40, help="messages per 1-user scenario")
     parser.add_argument("--rounds", type=int, default=8, help="bursts per 20-user scenario")
     parser.add_argument("--steady", type=float, default=8.0, help="seconds per steady scenario")
+    parser.add_argument("--backlog", type=int, default=0,
+                        help="at-once: the outbox also delivers this many notices per round")
     parser.add_argument("--only", choices=("all", "at-once"), default="all",
                         help="at-once: only the 20-users-at-once scenario")
     return asyncio.run(main_async(parser.parse_args()))
