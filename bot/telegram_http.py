@@ -118,14 +118,17 @@ class DeskRateLimiter(BaseRateLimiter[str]):
     Every message counts against 30 a second overall (a leaky bucket, as aiolimiter's) and,
     into a group, 20 a minute (aiolimiter, as PTB's AIORateLimiter). Messages sent in the
     background — the outbox, card edits: `rate_limit_args=BACKGROUND` — may fill the overall
-    bucket only up to OVERALL - RESERVE: the rest of each second is for direct replies, so a
-    person's reply does not queue behind a burst of notifications and cards (PTB's limiter
-    serves everything in one queue). A 429 holds every request back for the time Telegram
+    bucket only up to OVERALL - RESERVE: the rest is for direct replies, so a person's reply
+    does not queue behind a burst of notifications and cards (PTB's limiter serves everything
+    in one queue). A 429 holds every request back for the time Telegram
     asked, then the request is tried once more (`max_retries`).
     """
 
     OVERALL = 30.0  # messages per second, all chats
-    RESERVE = 10.0  # of those, never taken by background messages
+    # never filled by background messages: 20 people acting at once are answered at once.
+    # It limits only the background's burst — the bucket drains at 30 a second, so the outbox
+    # still sends 30 a second (it paces itself at 28) when nobody is waiting for a reply.
+    RESERVE = 20.0
     GROUP = (20, 60)  # messages per seconds into one group
 
     def __init__(self, max_retries: int = 1) -> None:
