@@ -13,12 +13,14 @@ Scenarios, each with many distinct registered reporters:
 - 20 users act at once (issue 13): 20 different people act in the same instant, each one
   thing a person does — /help, a question, /report, or a press on the category buttons of
   the /report prompt they got before — and each direct reply's latency is measured; rounds
-  2.5 s apart (the open conversations are cancelled between rounds, unmeasured).
+  2.5 s apart (the open conversations are cancelled between rounds, unmeasured); with
+  --backlog N the outbox is also delivering N notices to other people at that moment.
 The goals: p95 ≤ 50 ms at 20 users (issue 2); p95 ≤ 100 ms when 20 act at once (issue 13);
 every message answered exactly once.
 
     python tests/benchmarks/bench_replies.py [--db sqlite|postgres] [--kb starter|linux-command]
         [--bot subprocess|inprocess] [--reps 3] [--rounds 8] [--steady 8]
+        [--only at-once] [--backlog 60]   # issue 13: 20 act at once, the outbox busy
 """
 
 from __future__ import annotations

@@ -90,3 +90,28 @@ def test_an_upgrade_keeps_pending_messages_sendable(tmp_path: Path) -> None:
         items = outbox.claim(session, outbox.due(session, now), "a", now, LEASE)
         assert [(n.text, n.attempts, n.claimed_by) for n in items] == [("升级前的消息", 3, "a")]
     engine.dispose()
+
+
+async def test_retry_and_failure_records_are_database_work(desk: Desk) -> None:
+    """On PostgreSQL database work runs off the event loop's network waits (bot.db_work):
+    the sender's retry and failure records go through it, like its sent records."""
+    from schedules.outbox_sender import OutboxSender
+
+    enqueue(desk, 1001, "一", "二")
+    with desk.sessions.begin() as session:
+        first, second = outbox.due(session, desk.clock.now())
+        session.expunge_all()
+    sender, ran = OutboxSender(desk, bot=None), []
+    real = desk.database.run
+
+    async def spy(fn, *args):
+        ran.append(fn.__name__)
+        return await real(fn, *args)
+
+    desk.database.run = spy
+    await sender._retry(first, timedelta(seconds=2), "NetworkError: down")
+    await sender._fail(second, "Forbidden: bot was blocked by the user")
+    assert ran == ["_mark", "_mark"]
+    with desk.sessions.begin() as session:
+        rows = {n.text: (n.status, n.attempts) for n in session.scalars(select(Notification))}
+    assert rows == {"一": ("pending", 1), "二": ("failed", 1)}
