@@ -110,7 +110,7 @@ async def _deliver(bot: Any, chat_id: int, html_text: str,
         if outbox is None or not _transient(error):
             raise
         logger.info("message to chat %s handed to the outbox: %s", chat_id, error)
-        await outbox.take_over(chat_id, html_text, keyboard, quoted, failed=True)
+        await outbox.take_over(chat_id, html_text, keyboard, quoted)
         return
     if outbox is not None:
         outbox.reachable()

@@ -40,6 +40,7 @@ from bot import message_links, outbox
 from bot.desk import Desk
 from bot.models import Notification
 from bot.telegram_http import BACKGROUND
+from schedules.outbox_handover import ReplyHandover
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _seconds(retry_after: timedelta | float) -> timedelta:
     return timedelta(seconds=float(retry_after))
 
 
-class OutboxSender:
+class OutboxSender(ReplyHandover):
     """A background task that keeps the outbox empty."""
 
     def __init__(self, desk: Desk, bot: Bot) -> None:
@@ -104,9 +105,7 @@ class OutboxSender:
         self._round = asyncio.Lock()  # one look at the outbox at a time (it awaits database work)
         self._recording: set[asyncio.Future[None]] = set()  # sent, being recorded
         self.name = str(uuid.uuid4())  # whose claims are whose (bot.outbox.claim)
-        # chats whose messages wait in the outbox after a failure: direct replies to them go
-        # behind those messages (handlers.delivery); and how many replies each was handed
-        self._held: set[int] = set()
+        self._held: set[int] = set()  # see ReplyHandover
         self._handed: Counter[int] = Counter()
         self._resuming: asyncio.Future[None] | None = None
 
@@ -134,53 +133,6 @@ class OutboxSender:
     def paused(self) -> bool:
         """Whether a network failure holds every send back right now."""
         return self._paused_until is not None and self.desk.clock.now() < self._paused_until
-
-    def holds(self, chat_id: int) -> bool:
-        """Whether messages to this chat wait in the outbox (a reply must go behind them)."""
-        return chat_id in self._held
-
-    async def take_over(self, chat_id: int, text: str,
-                        keyboard: outbox.Keyboard | None, reply_to: int | None, *,
-                        failed: bool = False) -> None:
-        """Store a direct reply that could not be sent (`failed`) or must wait its turn; it
-        is delivered in the chat's order, like every message of the outbox."""
-        self._held.add(chat_id)
-        self._handed[chat_id] += 1
-        await self.desk.database.run(self._store_reply, chat_id, text, keyboard, reply_to)
-        self.wake()
-
-    def _store_reply(self, chat_id: int, text: str, keyboard: outbox.Keyboard | None,
-                     reply_to: int | None) -> None:
-        with self.desk.database.transaction() as session:
-            outbox.enqueue(session, self.desk.clock.now(), chat_id, text, keyboard=keyboard,
-                           kind="reply", reply_to_message_id=reply_to)
-
-    def reachable(self) -> None:
-        """A direct message went through: Telegram answers again. End the pause, and send
-        what waits for a retry after a network failure now rather than after its back-off."""
-        if not self._failures or self._resuming is not None:
-            return
-        self._paused_until = None
-        self._resuming = asyncio.ensure_future(self.desk.database.run(self._retry_now))
-        self._resuming.add_done_callback(self._resumed)
-
-    def _retry_now(self) -> None:
-        with self.desk.database.transaction() as session:
-            outbox.retry_network_failures_now(session, self.desk.clock.now())
-
-    def _resumed(self, task: asyncio.Future[None]) -> None:
-        self._resuming = None
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("could not resume the outbox", exc_info=task.exception())
-        self.wake()
-
-    def _held_chats(self) -> set[int]:
-        with self.desk.database.transaction() as session:
-            return outbox.held_chats(session)
-
-    def _waiting(self, chat_id: int) -> bool:
-        with self.desk.database.transaction() as session:
-            return outbox.has_pending(session, chat_id)
 
     async def _run(self) -> None:
         try:  # what an earlier run left waiting keeps its place before new replies
