@@ -1,14 +1,15 @@
 """Deliver the notification outbox: in order per chat, within Telegram's limits, with retries.
 
-One task per chat with due messages sends them one after another, so a busy group (20
-messages a minute) never holds up a private chat; PTB's AIORateLimiter on the bot keeps all
-of them within 30 messages a second. Network errors pause the whole sender with back-off
-(2 s … 60 s, by the desk clock) and probe with one message before sending everything again:
-an unreachable Bot API delays messages but loses none. RetryAfter delays that chat by what
-Telegram asked. A permanent refusal (blocked by the person, chat not found, a message
-Telegram will not accept) is recorded as failed and not retried; so is a message that still
-fails after MAX_AGE. A group that became a supergroup (ChatMigrated) gets its pending
-messages moved to the new chat id.
+One task per chat with due messages sends them one after another, so a busy group (20 messages
+a minute) never holds up a private chat; the bot's rate limiter
+(bot.telegram_http.DeskRateLimiter) keeps all of them within 30 messages a second, and the
+outbox's sends are background messages there: direct replies go first. Network errors pause the
+whole sender with back-off (2 s … 60 s, by the desk clock) and probe with one message before
+sending everything again: an unreachable Bot API delays messages but loses none. RetryAfter
+delays that chat by what Telegram asked. A permanent refusal (blocked by the person, chat not
+found, a message Telegram will not accept) is recorded as failed and not retried; so is a
+message that still fails after MAX_AGE. A group that became a supergroup (ChatMigrated) gets
+its pending messages moved to the new chat id.
 
 Delivery is at least once: a message whose request timed out after Telegram had received it
 would be sent again (the Bot API has no idempotency key); the emulator's faults never deliver.
@@ -49,7 +50,7 @@ MAX_AGE = timedelta(hours=24)
 BATCH = 200
 IDLE_WAIT = 1.0
 # The outbox paces itself a little under Telegram's limits (30/s, 20 a minute per group) that
-# PTB's AIORateLimiter enforces on every request: at exactly the limit, a few milliseconds of
+# the bot's rate limiter enforces on every request: at exactly the limit, a few milliseconds of
 # jitter between our limiter and Telegram's clock tip a full bucket over and keep it there.
 # A smaller burst (half a second's worth) leaves room for requests that arrive bunched up.
 SEND_RATE = 28  # messages per second, all chats
