@@ -57,13 +57,13 @@ async def serve(application: Application, *, poll_timeout: int = 30,
 
 async def _serve(application: Application, poll_timeout: int, stop: asyncio.Event,
                  settle: bool, retry: tuple[float, float]) -> None:
-    # the first attempt also opens the bot's connections, which the services need
-    connected = await _attempt(application, stop, 1)
-    services = False
+    connected = services = False
     try:
+        # the first attempt also opens the bot's connections, which the services need
+        connected = await _attempt(application, stop, 1)
         if application.post_init is not None:  # run_polling would call it; we must too
+            services = True  # post_stop copes with a post_init that failed half-way
             await application.post_init(application)
-            services = True
         if settle:  # before the first update: its full collection pauses for ~100 ms
             memory.settle()
         if not connected:
