@@ -109,8 +109,11 @@ async def test_retry_and_failure_records_are_database_work(desk: Desk) -> None:
         return await real(fn, *args)
 
     desk.database.run = spy
-    await sender._retry(first, timedelta(seconds=2), "NetworkError: down")
-    await sender._fail(second, "Forbidden: bot was blocked by the user")
+    try:
+        await sender._retry(first, timedelta(seconds=2), "NetworkError: down")
+        await sender._fail(second, "Forbidden: bot was blocked by the user")
+    finally:
+        await desk.database.aclose()  # the loop's connections (PostgreSQL), closed cleanly
     assert ran == ["_mark", "_mark"]
     with desk.sessions.begin() as session:
         rows = {n.text: (n.status, n.attempts) for n in session.scalars(select(Notification))}
