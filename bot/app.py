@@ -6,10 +6,11 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot.desk import Desk
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import AiohttpRequest, DeskRateLimiter
 from handlers import (
     duty,
     edits,
@@ -30,6 +31,7 @@ from handlers import (
 )
 from handlers.card_sync import REFRESHER_KEY, CardRefresher
 from handlers.common import DESK_KEY
+from handlers.delivery import DeskBot
 from handlers.notify import SENDER_KEY
 from handlers.ordering import PerChatUpdateProcessor
 from handlers.renderers.welcome import commands_for
@@ -51,23 +53,30 @@ HANDLER_MODULES = (edits, start, help, report, my_tickets, work_buttons, escalat
 
 def build_application(desk: Desk) -> Application:
     """Build the bot for this desk: the same wiring for `govdesk run`, the sandbox and tests."""
-    telegram = desk.settings.telegram
-    builder = ApplicationBuilder().token(telegram.token or "0:unset")
+    builder = ApplicationBuilder().bot(_bot(desk))
     builder = builder.post_init(_post_init).post_stop(_post_stop)
-    builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
-    if telegram.api_url:
-        builder = builder.base_url(telegram.api_url)
-        builder = builder.base_file_url(telegram.file_api_url or _file_url(telegram.api_url))
-    builder = builder.get_updates_read_timeout(telegram.poll_timeout + 10)
-    # after the getUpdates settings (PTB refuses them once a request is set); getUpdates
-    # keeps PTB's httpx transport, every other call goes through aiohttp (bot.telegram_http)
-    builder = builder.request(AiohttpRequest())
     builder = builder.concurrent_updates(PerChatUpdateProcessor())
     application = builder.build()
     application.bot_data[DESK_KEY] = desk
     for module in HANDLER_MODULES:
         module.register(application)
     return application
+
+
+def _bot(desk: Desk) -> DeskBot:
+    """The bot: getUpdates keeps PTB's httpx transport (as ApplicationBuilder makes it), every
+    other call goes through aiohttp (bot.telegram_http); direct replies that fail are handed
+    to the outbox (handlers.delivery)."""
+    telegram = desk.settings.telegram
+    urls = {}
+    if telegram.api_url:
+        urls = {"base_url": telegram.api_url,
+                "base_file_url": telegram.file_api_url or _file_url(telegram.api_url)}
+    return DeskBot(
+        telegram.token or "0:unset", request=AiohttpRequest(),
+        get_updates_request=HTTPXRequest(connection_pool_size=1,
+                                         read_timeout=telegram.poll_timeout + 10),
+        rate_limiter=DeskRateLimiter(max_retries=1), **urls)
 
 
 def _file_url(api_url: str) -> str:
@@ -82,6 +91,8 @@ async def _post_init(application: Application) -> None:
     await desk.database.warm()
     sender = OutboxSender(desk, application.bot)
     application.bot_data[SENDER_KEY] = sender
+    if isinstance(application.bot, DeskBot):
+        application.bot.use_outbox(sender)
     sender.start()
     refresher = CardRefresher(application)
     application.bot_data[REFRESHER_KEY] = refresher
@@ -101,6 +112,8 @@ async def _post_stop(application: Application) -> None:
     if refresher is not None:
         await refresher.stop()
     sender = application.bot_data.pop(SENDER_KEY, None)
+    if isinstance(application.bot, DeskBot):
+        application.bot.use_outbox(None)
     if sender is not None:
         await sender.stop()
     await application.bot_data[DESK_KEY].database.aclose()

@@ -8,12 +8,21 @@ of what a button press costs when fifty technicians press at once (see docs/BENC
 
 Errors map as in PTB's own transport: timeouts are TimedOut, every other client error is
 NetworkError; HTTP error statuses are returned and PTB turns them into its exceptions.
+
+DeskRateLimiter keeps the bot within Telegram's flood limits and gives direct replies
+precedence over background messages.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 import aiohttp
-from telegram.error import NetworkError, TimedOut
+from aiolimiter import AsyncLimiter
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 
 
@@ -98,3 +107,96 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
     return form
+
+
+BACKGROUND = "background"  # rate_limit_args of the messages nobody is waiting for
+
+
+class DeskRateLimiter(BaseRateLimiter[str]):
+    """Telegram's flood limits, with room kept for the replies people are waiting for.
+
+    Every message counts against 30 a second overall (a leaky bucket, as aiolimiter's) and,
+    into a group, 20 a minute (aiolimiter, as PTB's AIORateLimiter). Messages sent in the
+    background — the outbox, card edits: `rate_limit_args=BACKGROUND` — may fill the overall
+    bucket only up to OVERALL - RESERVE: the rest is for direct replies, so a person's reply
+    does not queue behind a burst of notifications and cards (PTB's limiter serves everything
+    in one queue). A 429 holds every request back for the time Telegram
+    asked, then the request is tried once more (`max_retries`).
+    """
+
+    OVERALL = 30.0  # messages per second, all chats
+    # never filled by background messages: 20 people acting at once are answered at once.
+    # It limits only the background's burst — the bucket drains at 30 a second, so the outbox
+    # still sends 30 a second (it paces itself at 28) when nobody is waiting for a reply.
+    RESERVE = 20.0
+    GROUP = (20, 60)  # messages per seconds into one group
+
+    def __init__(self, max_retries: int = 1) -> None:
+        self.max_retries = max_retries
+        self._level = 0.0
+        self._last = 0.0
+        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._clear = asyncio.Event()
+        self._clear.set()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]],
+                              args: Any, kwargs: dict[str, Any], endpoint: str,
+                              data: dict[str, Any], rate_limit_args: str | None) -> Any:
+        chat_id = data.get("chat_id")
+        capacity = self.OVERALL - (self.RESERVE if rate_limit_args == BACKGROUND else 0)
+        for attempt in range(self.max_retries + 1):
+            await self._clear.wait()
+            if chat_id is not None:
+                if _is_group(chat_id):
+                    await self._group(chat_id).acquire()
+                await self._take(capacity)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == self.max_retries:
+                    raise
+                self._clear.clear()  # everyone waits what Telegram asked
+                try:
+                    await asyncio.sleep(_seconds(error.retry_after) + 0.1)
+                finally:
+                    self._clear.set()
+        raise AssertionError("unreachable")
+
+    async def _take(self, capacity: float) -> None:
+        """One place in the overall bucket, once its level allows (below `capacity`)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            self._level = max(0.0, self._level - (now - self._last) * self.OVERALL)
+            self._last = now
+            if self._level + 1 <= capacity:
+                self._level += 1
+                return
+            await asyncio.sleep((self._level + 1 - capacity) / self.OVERALL)
+
+    def _group(self, chat_id: int | str) -> AsyncLimiter:
+        limiter = self._groups.get(chat_id)
+        if limiter is None:
+            limiter = self._groups[chat_id] = AsyncLimiter(*self.GROUP)
+        return limiter
+
+
+def _is_group(chat_id: object) -> bool:
+    """Groups have negative ids (a string id is a channel or supergroup username)."""
+    if isinstance(chat_id, str):
+        try:
+            chat_id = int(chat_id)
+        except ValueError:
+            return True
+    return isinstance(chat_id, int) and chat_id < 0
+
+
+def _seconds(retry_after: object) -> float:
+    total = getattr(retry_after, "total_seconds", None)
+    return total() if callable(total) else float(retry_after)  # type: ignore[arg-type]

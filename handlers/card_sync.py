@@ -1,9 +1,13 @@
-"""Keep every card of a ticket showing its current state; post a new one if editing fails.
+"""Keep every card of a ticket showing its current state; post a new one if it is gone.
 
 Editing cards is slow (Telegram allows about 20 messages a minute per group), so a button
 press never waits for it: the handler answers the press, then asks the CardRefresher, a
 background task, to bring the ticket's cards up to date. Requests for the same ticket are
 coalesced, and a ticket whose cards already show its current state is not edited again.
+
+An edit that fails for a reason that may pass (network error, timeout, 5xx, 429) is tried
+again with back-off (1 s, 2 s … a minute). Only a card Telegram says is gone or can no longer
+be edited is posted anew; the old one's buttons are then refused as replaced (`replaced`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from telegram import Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import chat_migrations, message_links, outbox
 from bot.desk import Desk
 from bot.models import Ticket
+from bot.telegram_http import BACKGROUND
 from handlers.callbacks import as_json, markup
 from handlers.common import DESK_KEY
 from handlers.notify import SENDER_KEY
@@ -32,6 +37,8 @@ logger = logging.getLogger(__name__)
 REFRESHER_KEY = "card_refresher"
 _REMEMBERED = 5000  # tickets whose last shown state we remember
 _PARALLEL = 8
+_GONE = ("message to edit not found", "message can't be edited")  # Telegram's words
+_REPLACED_KEPT = 20000  # replaced cards remembered (their presses are refused)
 
 
 _SIGNATURE = (Ticket.status, Ticket.assignee_id, Ticket.team_id, Ticket.pending_reason,
@@ -48,6 +55,10 @@ class CardRefresher:
         self._shown: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._failures: dict[int, int] = {}  # ticket -> edits failed in a row (back-off)
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # ticket -> its retry
+        self.retry_first = 1.0  # seconds before the first retry of a failed edit; doubles
+        self.replaced: OrderedDict[tuple[int, int], None] = OrderedDict()
 
     def request(self, ticket_id: int) -> None:
         """Bring this ticket's cards up to date soon."""
@@ -57,7 +68,29 @@ class CardRefresher:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="card-refresher")
 
+    def retry_later(self, ticket_id: int) -> None:
+        """An edit failed for a reason that may pass: try the ticket's cards again later."""
+        failures = self._failures[ticket_id] = self._failures.get(ticket_id, 0) + 1
+        delay = min(self.retry_first * 2 ** (failures - 1), 60.0)
+        logger.info("cards of ticket %s: edit again in %.3g s", ticket_id, delay)
+        if ticket_id not in self._timers:
+            self._timers[ticket_id] = asyncio.get_running_loop().call_later(
+                delay, self._retry_now, ticket_id)
+
+    def _retry_now(self, ticket_id: int) -> None:
+        self._timers.pop(ticket_id, None)
+        self.request(ticket_id)
+
+    def remember_replaced(self, cards: list[tuple[int, int]]) -> None:
+        for card in cards:
+            self.replaced[card] = None
+        while len(self.replaced) > _REPLACED_KEPT:
+            self.replaced.popitem(last=False)
+
     async def stop(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -89,7 +122,11 @@ class CardRefresher:
 
     async def _one(self, ticket_id: int) -> None:
         try:
-            await _refresh(self.application, ticket_id, self._shown)
+            outcome = await _refresh(self.application, ticket_id, self._shown)
+            if outcome is None:
+                self._failures.pop(ticket_id, None)
+            else:
+                self.retry_later(ticket_id)
         except Exception:  # a card that cannot be refreshed must not stop the others
             logger.exception("refreshing the cards of ticket %s failed", ticket_id)
         finally:
@@ -130,36 +167,61 @@ def shows_stale_card(message: Message | None, ticket_id: int, status: str | None
 
 
 async def _refresh(application: Application, ticket_id: int,
-                   shown: OrderedDict[int, tuple[Any, ...]]) -> None:
-    """Edit the ticket's cards in place; a card that cannot be edited is posted anew."""
+                   shown: OrderedDict[int, tuple[Any, ...]]) -> str | None:
+    """Edit the ticket's cards in place; a card Telegram says is gone is posted anew.
+    Return why it must be tried again (an edit failed for a reason that may pass), or None."""
     desk: Desk = application.bot_data[DESK_KEY]
-    bot = application.bot
     state = await desk.database.run(_card_state, desk, ticket_id, shown.get(ticket_id))
     if state is None:
-        return
+        return None
     signature, text, rows, links = state
-    failed: list[tuple[int, int]] = []
+    gone: list[tuple[int, int]] = []
+    again = None
     for chat_id, message_id in links:
         try:
-            await bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                        reply_markup=markup(rows))
-        except BadRequest as error:
-            if "not modified" not in str(error).lower():
-                failed.append((chat_id, message_id))
+            await application.bot.edit_message_text(
+                text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup(rows),
+                rate_limit_args=BACKGROUND)  # after the replies people wait for
+        except BadRequest as error:  # a NetworkError too: before the passing failures
+            reason = str(error).lower()
+            if any(words in reason for words in _GONE):
+                gone.append((chat_id, message_id))
+            elif "not modified" not in reason:
+                logger.warning("card %s/%s of ticket %s refused: %s", chat_id, message_id,
+                               ticket_id, error)
         except ChatMigrated as error:  # the group is a supergroup now: the card goes there
             _migrated(desk, chat_id, error.new_chat_id)
-            failed.append((chat_id, message_id))
-        except (Forbidden, TelegramError):
-            logger.warning("card %s/%s of ticket %s not edited", chat_id, message_id, ticket_id,
-                           exc_info=True)
-            failed.append((chat_id, message_id))
-    shown[ticket_id] = signature
-    shown.move_to_end(ticket_id)
-    if failed:
-        _repost(desk, ticket_id, text, rows, failed)
+            gone.append((chat_id, message_id))
+        except (RetryAfter, NetworkError) as error:
+            again = f"{error.__class__.__name__}: {error}"
+        except TelegramError as error:  # Forbidden: the bot is no longer in the group
+            logger.warning("card %s/%s of ticket %s not edited: %s", chat_id, message_id,
+                           ticket_id, error)
+    if again is None:  # else the cards are not all showing it yet: edit them again later
+        shown[ticket_id] = signature
+        shown.move_to_end(ticket_id)
+    if gone:
+        _repost(desk, ticket_id, text, rows, gone)
+        refresher = application.bot_data.get(REFRESHER_KEY)
+        if refresher is not None:
+            refresher.remember_replaced(gone)
+        for chat_id, message_id in gone:  # best effort: the old card's buttons go
+            try:
+                await application.bot.edit_message_reply_markup(chat_id, message_id,
+                                                                reply_markup=None)
+            except TelegramError:
+                pass
         sender = application.bot_data.get(SENDER_KEY)
         if sender is not None:
             sender.wake()
+    return again
+
+
+def replaced(context: ContextTypes.DEFAULT_TYPE, message: Message | None) -> bool:
+    """Whether `message` is a card that was posted anew (its buttons are dead)."""
+    refresher = context.application.bot_data.get(REFRESHER_KEY)
+    return (refresher is not None and message is not None
+            and (message.chat_id, message.message_id) in refresher.replaced)
 
 
 def _card_state(desk: Desk, ticket_id: int, shown: tuple[Any, ...] | None

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.desk import Desk
 from bot.lifecycle import Origin
 from bot.people import PersonView, view_by_telegram_id
+from handlers import delivery
 from handlers.renderers.limits import fit_html
 
 DESK_KEY = "desk"
@@ -57,9 +58,9 @@ def is_private(update: Update) -> bool:
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> None:
-    """Reply in the update's chat with HTML text."""
+    """Reply in the update's chat with HTML text (through the outbox if Telegram cannot be
+    reached: handlers.delivery)."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(fit_html(text), parse_mode=ParseMode.HTML,
-                                 disable_web_page_preview=True, **kwargs)
+        await delivery.reply_to(message, fit_html(text), **kwargs)
 

@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec
 
 from telegram import Update
-from telegram.constants import ParseMode
+
+from handlers import delivery
 
 P = ParamSpec("P")
 
@@ -35,10 +36,7 @@ async def tell(update: Update, refusal: Refusal) -> None:
         await query.answer()
     message = update.effective_message
     if message is not None:
-        if refusal.html:
-            await message.reply_text(refusal.text, parse_mode=ParseMode.HTML)
-        else:
-            await message.reply_text(refusal.text)
+        await delivery.reply_to(message, refusal.text, html=refusal.html)
 
 
 def refusals(handler: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Any]]:

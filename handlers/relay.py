@@ -25,7 +25,7 @@ from bot.desk import Desk
 from bot.lifecycle import Origin, TransitionRefused
 from bot.models import Ticket
 from bot.people import PersonView
-from handlers import notify
+from handlers import delivery, notify
 from handlers.callbacks import parse
 from handlers.card_sync import request_refresh
 from handlers.common import desk_of, is_private, person_of, reply
@@ -149,8 +149,8 @@ async def ask_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE, perso
         await update.callback_query.answer(refusal, show_alert=True)
         return
     try:
-        await context.bot.send_message(person.telegram_id,
-                                       texts.ASK_QUESTION.format(number=number))
+        await delivery.send_to(context.bot, person.telegram_id,
+                               texts.ASK_QUESTION.format(number=number), html=False)
     except Forbidden:
         await update.callback_query.answer(texts.ASK_IN_PRIVATE, show_alert=True)
         return

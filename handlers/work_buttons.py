@@ -18,6 +18,7 @@ from bot.people import PersonView
 from handlers import claims, notify, relay, work_flows
 from handlers.callbacks import parse
 from handlers.card_sync import refresh_cards, refresh_if_stale
+from handlers.card_sync import replaced as card_replaced
 from handlers.common import desk_of, origin_of, person_of
 from handlers.my_tickets import send_detail
 from handlers.refusals import Refusal, refusals
@@ -35,6 +36,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ticket_id = callback.number(0) if callback else None
     if action is None or ticket_id is None:
         await query.answer(texts.STALE, show_alert=True)
+        return
+    if card_replaced(context, query.message):  # a newer card of the ticket was posted
+        await query.answer(texts.CARD_REPLACED, show_alert=True)
         return
     if action is claims.claim:  # the hot path: who pressed is looked up with the claim
         await claims.claim(update, context, None, ticket_id, ())

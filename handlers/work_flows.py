@@ -11,7 +11,7 @@ from bot import conversations, work
 from bot.lifecycle import Origin, TransitionRefused
 from bot.models import Team, Ticket
 from bot.people import PersonView
-from handlers import notify
+from handlers import delivery, notify
 from handlers.callbacks import as_id, drop_buttons, markup
 from handlers.card_sync import refresh_cards
 from handlers.common import desk_of, origin_of, person_of, reply
@@ -96,7 +96,7 @@ async def _in_private(update, context, person: PersonView, flow: str, step: str,
         conversations.begin(session, desk.clock, person.telegram_id, person.telegram_id, flow,
                             step, data)
     try:
-        await context.bot.send_message(person.telegram_id, prompt, parse_mode="HTML")
+        await delivery.send_to(context.bot, person.telegram_id, prompt)
     except Forbidden:
         await update.callback_query.answer(texts.CHECK_PRIVATE, show_alert=True)
         return

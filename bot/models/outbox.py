@@ -38,3 +38,6 @@ class Notification(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(500))
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the sender that is sending it right now, and until when its claim holds (bot.outbox.claim)
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -9,11 +9,18 @@ Scenarios, each with many distinct registered reporters:
 - 1 user: one message at a time, waiting for each answer;
 - 20 users, burst: 20 different people send at the same instant (one getUpdates batch), every
   second (20 msg/s, under Telegram's and the bot's 30 msg/s limit);
-- 20 users, steady: 20 people in closed loops, each waiting 0.5–1.5 s after an answer.
-The goal (issue 2): p95 ≤ 50 ms at 20 users, every message answered exactly once.
+- 20 users, steady: 20 people in closed loops, each waiting 0.5–1.5 s after an answer;
+- 20 users act at once (issue 13): 20 different people act in the same instant, each one
+  thing a person does — /help, a question, /report, or a press on the category buttons of
+  the /report prompt they got before — and each direct reply's latency is measured; rounds
+  2.5 s apart (the open conversations are cancelled between rounds, unmeasured); with
+  --backlog N the outbox is also delivering N notices to other people at that moment.
+The goals: p95 ≤ 50 ms at 20 users (issue 2); p95 ≤ 100 ms when 20 act at once (issue 13);
+every message answered exactly once.
 
     python tests/benchmarks/bench_replies.py [--db sqlite|postgres] [--kb starter|linux-command]
         [--bot subprocess|inprocess] [--reps 3] [--rounds 8] [--steady 8]
+        [--only at-once] [--backlog 60]   # issue 13: 20 act at once, the outbox busy
 """
 
 from __future__ import annotations
@@ -71,9 +78,13 @@ HELP = "/help"
 class Run:
     """Sends messages, waits for answers and keeps latencies and counts."""
 
-    def __init__(self, emulator: bb.TimedEmulator, users: list[int]) -> None:
+    def __init__(self, emulator: bb.TimedEmulator, users: list[int], desk=None,
+                 backlog: int = 0) -> None:
         self.emulator = emulator
-        self.users = users
+        # the last `backlog` people only receive the outbox's messages (not measured)
+        self.users = users[:-backlog] if backlog else users
+        self.backlog_chats = users[-backlog:] if backlog else []
+        self.desk = desk
         self.next_user = 0
         self.sent: Counter[int] = Counter()
         self.lost = 0
@@ -147,6 +158,74 @@ class Run:
         await asyncio.gather(*(person(pool, i) for i, pool in enumerate(pools)))
         return latencies
 
+    async def press(self, user: int, prompt: bb.BotMessage, label: str
+                    ) -> tuple[float, asyncio.Future[bb.BotMessage]]:
+        """Press a button on a bot message; the reply is the next bot message in the chat."""
+        future = self.emulator.expect_message(user)
+        data = bb.button_data(prompt.message, label)
+        started = time.monotonic()
+        await self.emulator.press_button(user, user, prompt.message["message_id"], data)
+        self.sent[user] += 1
+        return started, future
+
+    async def at_once(self, users: int, rounds: int, period: float = 2.5) -> list[float]:
+        """`users` people act in the same instant, a fifth each: a press on a /report
+        prompt's category button, /help, a question, /report, and 「确认提交」 on a report's
+        summary (its reply, and its cards for the team group and the on-duty technician
+        through the outbox)."""
+        latencies: list[float] = []
+        for _ in range(rounds):
+            chosen = self.take_users(users)
+            asked = [await self.send(u, "/report") for u in chosen[::5]]
+            prompts = await asyncio.gather(*(self.answer_message(*a) for a in asked))
+            summaries = await asyncio.gather(*(self.walk_to_summary(u) for u in chosen[4::5]))
+            self.fill_outbox()
+            await asyncio.sleep(1.0)  # Telegram's 30 messages a second: the walks' share drains
+            begun = time.monotonic()
+            pending = []
+            for i, user in enumerate(chosen):
+                if i % 5 == 0:
+                    pending.append(await self.press(user, prompts[i // 5], "网络系统"))
+                elif i % 5 == 4:
+                    pending.append(await self.press(user, summaries[i // 5], "确认提交"))
+                else:
+                    text = (HELP, self.text_for("text"), "/report")[i % 5 - 1]
+                    pending.append(await self.send(user, text))
+            results = await asyncio.gather(*(self.answer(s, f) for s, f in pending))
+            latencies += [r for r in results if r is not None]
+            talking = [u for i, u in enumerate(chosen) if i % 5 in (0, 3)]
+            cancels = [await self.send(u, "/cancel") for u in talking]
+            await asyncio.gather(*(self.answer_message(*c) for c in cancels))
+            await asyncio.sleep(max(0.0, period - (time.monotonic() - begun)))
+        return latencies
+
+    def fill_outbox(self) -> None:
+        """Notices for the backlog people, straight into the bot's outbox (the sender finds
+        them within a second and sends them at its pace: the instant falls in the drain)."""
+        if not self.backlog_chats:
+            return
+        from bot import outbox
+
+        with self.desk.sessions.begin() as session:
+            for chat_id in self.backlog_chats:
+                outbox.enqueue(session, self.desk.clock.now(), chat_id, "您的工单状态有更新。")
+
+    async def walk_to_summary(self, user: int) -> bb.BotMessage:
+        """Report a fault up to its summary (unmeasured): /report, category, text, impact,
+        urgency, and past the knowledge-base suggestions if any."""
+        step = await self.answer_message(*await self.send(user, "/report"))
+        step = await self.answer_message(*await self.press(user, step, "网络系统"))
+        step = await self.answer_message(*await self.send(user, "三楼整层断网，网线灯不亮"))
+        step = await self.answer_message(*await self.press(user, step, "部门"))
+        step = await self.answer_message(*await self.press(user, step, "业务中断"))
+        if "仍需报修" in str(step.message.get("reply_markup")):
+            step = await self.answer_message(*await self.press(user, step, "仍需报修"))
+        return step
+
+    async def answer_message(self, started: float, future: asyncio.Future[bb.BotMessage]
+                             ) -> bb.BotMessage:
+        return await asyncio.wait_for(future, 15.0)
+
     def exactly_once(self) -> tuple[int, int]:
         """(messages without an answer, extra answers) over every chat."""
         missing = extra = 0
@@ -161,6 +240,7 @@ SCENARIOS = (
     ("help", "1 user", "one"), ("text", "1 user", "one"),
     ("help", "20 users burst", "burst"), ("text", "20 users burst", "burst"),
     ("help", "20 users steady", "steady"), ("text", "20 users steady", "steady"),
+    ("mix", "20 users at once", "at_once"),
 )
 
 
@@ -194,17 +274,20 @@ async def _measure(args: argparse.Namespace, desk, ids, emulator: bb.TimedEmulat
     cpu: dict[tuple[str, str], list[float]] = {s[:2]: [] for s in SCENARIOS}
     floor = bb.median(await bb.getme_floor(emulator))
     async with bb.bot_running(args.bot, desk, emulator, tmp) as bot:
-        run = Run(emulator, ids)
+        run = Run(emulator, ids, desk, args.backlog)
         for kind in ("help", "text", "text", "text"):  # warm-up: first search, caches
             await run.one_user(kind, 5)
         await run.burst("text", 20, 1)
+        scenarios = [s for s in SCENARIOS if args.only == "all" or s[2] == "at_once"]
         for rep in range(args.reps):
-            for kind, label, how in SCENARIOS:
+            for kind, label, how in scenarios:
                 before, count_before = bot.cpu_seconds(), sum(run.sent.values())
                 if how == "one":
                     got = await run.one_user(kind, args.count)
                 elif how == "burst":
                     got = await run.burst(kind, 20, args.rounds)
+                elif how == "at_once":
+                    got = await run.at_once(20, args.rounds)
                 else:
                     got = await run.steady(kind, 20, args.steady)
                 samples[(kind, label)].append(got)
@@ -216,7 +299,7 @@ async def _measure(args: argparse.Namespace, desk, ids, emulator: bb.TimedEmulat
         missing, extra = run.exactly_once()
         errors = bot.errors()
     rows = []
-    for kind, label, _ in SCENARIOS:
+    for kind, label, _ in scenarios:
         reps = samples[(kind, label)]
         p50 = bb.median([bb.percentile(r, 50) for r in reps])
         p95s = [bb.percentile(r, 95) for r in reps]
@@ -225,7 +308,8 @@ async def _measure(args: argparse.Namespace, desk, ids, emulator: bb.TimedEmulat
         worst = max((max(r) for r in reps if r), default=float("nan"))
         per_msg = bb.median(cpu[(kind, label)]) if cpu[(kind, label)] else float("nan")
         rows.append([
-            "/help" if kind == "help" else "plain text (KB question)", label,
+            {"help": "/help", "text": "plain text (KB question)",
+             "mix": "/help, question, /report, button"}[kind], label,
             sum(len(r) for r in reps), bb.ms(p50), bb.ms(p95),
             f"{bb.ms(min(p95s))}–{bb.ms(max(p95s))}", bb.ms(p99), bb.ms(worst),
             f"{p95 / floor:.0f}×", bb.ms(per_msg),
@@ -253,6 +337,10 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=40, help="messages per 1-user scenario")
     parser.add_argument("--rounds", type=int, default=8, help="bursts per 20-user scenario")
     parser.add_argument("--steady", type=float, default=8.0, help="seconds per steady scenario")
+    parser.add_argument("--backlog", type=int, default=0,
+                        help="at-once: the outbox also delivers this many notices per round")
+    parser.add_argument("--only", choices=("all", "at-once"), default="all",
+                        help="at-once: only the 20-users-at-once scenario")
     return asyncio.run(main_async(parser.parse_args()))
 
 

@@ -144,3 +144,17 @@ async def test_a_busy_group_does_not_hold_up_private_chats(desk: Desk) -> None:
         assert texts(chat, INFRA_GROUP)[:19] == [f"群 {i}" for i in range(19)]
         assert len(texts(chat, INFRA_GROUP)) < 22  # the rest wait for the group's limit
         assert chat.emulator.faults.rate_limits.violations == []
+
+
+async def test_two_senders_never_send_a_message_twice(desk: Desk) -> None:
+    """One bot per database is the rule; even so, two senders share the outbox safely."""
+    async with running_bot(desk) as chat:
+        second = OutboxSender(desk, chat.application.bot)
+        expected = {REPORTER: [f"报修人 {i}" for i in range(8)],
+                    OTHER: [f"赵强 {i}" for i in range(8)]}
+        for chat_id, lines in expected.items():
+            enqueue(desk, chat_id, *lines)
+        await asyncio.gather(sender(chat).flush(), second.flush(), sender(chat).flush())
+        for chat_id, lines in expected.items():
+            assert texts(chat, chat_id) == lines
+        assert {n.status for n in rows(desk)} == {"sent"}
