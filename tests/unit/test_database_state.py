@@ -6,23 +6,15 @@ import pytest
 from sqlalchemy import text
 
 from bot import db
-from bot.cli import main
 from bot.desk import open_desk
 from bot.doctor import check_database
 from bot.settings import Settings
+from tests.support.cli import run_cli as _cli
 from tests.support.databases import wipe_database
 from tests.support.factories import make_desk
 
 FUTURE = "0099_from_the_future"
 
-
-def _cli(settings: Settings, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("GOVDESK_DATA_DIR", str(settings.desk.data_dir))
-    monkeypatch.setenv("GOVDESK_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("GOVDESK_TELEGRAM_TOKEN", "123:abc")
-    code = main(["--config", str(settings.desk.data_dir.parent / "govdesk.toml"), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _revision(settings: Settings) -> str | None:

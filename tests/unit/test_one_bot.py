@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from bot import commands, desk_lock
-from bot.cli import main
 from bot.sandbox.demo import populate, run_demo
 from bot.sandbox.emulator import BotApiEmulator
 from bot.settings import Settings
+from tests.support.cli import run_cli as _cli
 from tests.support.databases import postgres_url
 from tests.support.factories import make_settings
 from tests.support.sandbox import Chatter
@@ -124,15 +124,6 @@ async def test_a_second_run_refuses_and_a_new_one_starts_after_the_first_stopped
         again, stop = await _start_bot(second, emulator)
         stop.set()
         assert await again == commands.EXIT_OK
-
-
-def _cli(settings: Settings, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("GOVDESK_DATA_DIR", str(settings.desk.data_dir))
-    monkeypatch.setenv("GOVDESK_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("GOVDESK_TELEGRAM_TOKEN", "123:abc")
-    code = main(["--config", str(settings.desk.data_dir.parent / "govdesk.toml"), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_while_a_bot_runs_readers_and_transactional_writers_work(
