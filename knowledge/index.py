@@ -27,11 +27,12 @@ from knowledge.analysis import (
 )
 from knowledge.errors import IndexUnavailable
 from knowledge.markdown import lead_of, summary_of
+from knowledge.usage import usage_lines
 
 logger = logging.getLogger(__name__)
 
 #: Bump when fields change: an index written with another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MARKER_FILE = "govdesk-index.json"
 INDEX_NAME = "kb"
 WRITER_TIMEOUT_S = 10.0
@@ -53,6 +54,7 @@ def build_schema() -> Schema:
         tags=TEXT(analyzer=words, phrase=False),
         summary=TEXT(analyzer=words, phrase=False),
         lead=TEXT(analyzer=words, phrase=False),
+        usage=TEXT(analyzer=words, phrase=False),
         body=TEXT(analyzer=words, phrase=False),
         grams=TEXT(analyzer=BigramTokenizer(), phrase=False),
     )
@@ -74,6 +76,8 @@ class IndexDoc:
         """Return the Whoosh fields of this document."""
         tags = " ".join(self.tags)
         lead = lead_of(self.body)
+        summary = summary_of(self.body)
+        usage = usage_lines(self.body)
         return {
             "key": self.key,
             "name": name_of(self.title),
@@ -82,8 +86,9 @@ class IndexDoc:
             "category": self.category or "",
             "title": self.title,
             "tags": tags,
-            "summary": summary_of(self.body),
+            "summary": summary,
             "lead": lead,
+            "usage": "\n".join(usage),
             "body": f"{self.title}\n{tags}\n{self.body}",
             "grams": f"{self.title} {tags} {lead}",
         }

@@ -260,3 +260,29 @@ def _rows_for(system: str, source: Path, parts: dict, workdir: Path) -> list[dic
                 )
         engine.close()
     return rows
+
+
+KB_QUESTIONS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "kb-questions"
+TLDR_DEV = "tldr-zh-dev.jsonl"
+
+
+def split_of(command: str) -> str:
+    """Return "fit" or "check": a fixed split of the tldr dev set by command (crc32 parity),
+    so parameters fitted on one half are checked on commands they never saw."""
+    import zlib
+
+    return "fit" if zlib.crc32(command.encode("utf-8")) % 2 == 0 else "check"
+
+
+def tldr_questions(path: Path | None = None) -> list[Question]:
+    """Return the tldr-pages dev questions; part is "tldr-what" / "tldr-how" + "/fit|check"."""
+    import json
+
+    source = path or KB_QUESTIONS / TLDR_DEV
+    questions = []
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            part = f"tldr-{row['kind']}/{split_of(row['answer'])}"
+            questions.append(Question(row["question"], (row["answer"],), part))
+    return questions
