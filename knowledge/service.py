@@ -41,8 +41,16 @@ NOTE_EDIT = "编辑"
 class KnowledgeBase:
     """Articles in the database, searched through a derived Whoosh index."""
 
-    def __init__(self, index_dir: Path, clock: Clock, synonyms_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        clock: Clock,
+        synonyms_path: Path | None = None,
+        relevance_floor: float = 0.0,
+    ) -> None:
         self.clock = clock
+        #: Hits covering less of the question are dropped (the bot uses RELEVANCE_FLOOR).
+        self.relevance_floor = relevance_floor
         self.store = IndexStore(Path(index_dir))
         self.synonyms = Synonyms(synonyms_path)
         self._search = ArticleSearch(self.store, self.synonyms)
@@ -101,11 +109,15 @@ class KnowledgeBase:
         category: str | None = None,
         asker_id: int | None = None,
         log: bool = True,
+        floor: float | None = None,
     ) -> list[Hit]:
-        """Return the best articles for a natural-language question (never raises on text)."""
+        """Return the best articles for a natural-language question (never raises on text);
+        none when nothing covers `floor` (default: relevance_floor) of the question."""
         self._ready(session)
         question = (query or "").strip()
-        hits = self._search.find(session, question, limit, statuses, category) if question else []
+        floor = self.relevance_floor if floor is None else floor
+        found = self._search.find
+        hits = found(session, question, limit, statuses, category, floor) if question else []
         if log and question:
             top = hits[0].key if hits else None
             feedback.log_search(session, question, asker_id, len(hits), top, self.clock.now())
