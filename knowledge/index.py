@@ -32,7 +32,7 @@ from knowledge.usage import usage_lines
 logger = logging.getLogger(__name__)
 
 #: Bump when fields change: an index written with another version is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MARKER_FILE = "govdesk-index.json"
 INDEX_NAME = "kb"
 WRITER_TIMEOUT_S = 10.0
@@ -55,6 +55,7 @@ def build_schema() -> Schema:
         summary=TEXT(analyzer=words, phrase=False),
         lead=TEXT(analyzer=words, phrase=False),
         usage=TEXT(analyzer=words, phrase=False),
+        questions=TEXT(analyzer=words, phrase=False),
         body=TEXT(analyzer=words, phrase=False),
         grams=TEXT(analyzer=BigramTokenizer(), phrase=False),
     )
@@ -71,6 +72,7 @@ class IndexDoc:
     title: str
     tags: tuple[str, ...]
     body: str
+    questions: tuple[str, ...] = ()
 
     def fields(self) -> dict[str, str | int]:
         """Return the Whoosh fields of this document."""
@@ -89,6 +91,7 @@ class IndexDoc:
             "summary": summary,
             "lead": lead,
             "usage": "\n".join(usage),
+            "questions": "\n".join(self.questions),
             "body": f"{self.title}\n{tags}\n{self.body}",
             "grams": f"{self.title} {tags} {lead}",
         }

@@ -23,6 +23,7 @@ FIELD_B = {
     "summary": 0.3,
     "lead": 0.5,
     "usage": 0.3,
+    "questions": 0.3,
     "body": 0.75,
     "grams": 0.6,
 }
