@@ -18,6 +18,7 @@ from handlers import (
     help,
     knowledge_admin,
     knowledge_ask,
+    knowledge_questions,
     knowledge_review,
     my_tickets,
     queues,
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 # relay's reply handler is the only group-0 handler for plain text: a reply to a ticket's
 # message is relayed and stops there; any other text goes on to the router in group 1.
 HANDLER_MODULES = (start, help, report, my_tickets, work_buttons, escalation, queues, duty,
-                   relay, knowledge_ask, knowledge_admin, knowledge_review, flows, errors)
+                   relay, knowledge_ask, knowledge_admin, knowledge_review, knowledge_questions,
+                   flows, errors)
 
 
 def build_application(desk: Desk) -> Application:

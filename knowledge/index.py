@@ -92,7 +92,8 @@ class IndexDoc:
             "lead": lead,
             "usage": "\n".join(usage),
             "questions": "\n".join(self.questions),
-            "body": f"{self.title}\n{tags}\n{self.body}",
+            # Title, tags and questions also in the body: it gives concepts their idf.
+            "body": "\n".join([self.title, tags, *self.questions, self.body]),
             "grams": f"{self.title} {tags} {lead}",
         }
 
