@@ -4,7 +4,7 @@ They come from the desk itself. A knowledge manager attaches a question (from th
 typed) to an article: it is accepted at once. A question after which the asker found the
 article helpful (有帮助), or a report description the article solved (问题已解决), is only
 proposed: the manager accepts or rejects it. Accepted questions are indexed as the article's
-`questions` field; accepting or removing one bumps the article's revision for the index.
+`questions` field; accepting one bumps the article's revision for the index.
 """
 
 from __future__ import annotations
@@ -122,18 +122,6 @@ def decide(
     question.status = S.REJECTED.value
     question.decided_by, question.decided_at = person_id, now
     return question
-
-
-def remove(session: Session, article: Article, question_id: int) -> bool:
-    """Delete one of the article's questions; True when it was there."""
-    question = next((q for q in article.questions if q.id == question_id), None)
-    if question is None:
-        return False
-    if question.status == S.ACCEPTED.value:
-        article.revision += 1
-    article.questions.remove(question)
-    session.flush()
-    return True
 
 
 def proposals(session: Session, limit: int = 20) -> list[ArticleQuestion]:
