@@ -21,6 +21,7 @@ from handlers import (
     help,
     knowledge_admin,
     knowledge_ask,
+    knowledge_questions,
     knowledge_review,
     my_tickets,
     queues,
@@ -47,8 +48,9 @@ logger = logging.getLogger(__name__)
 # message is relayed and stops there; any other text goes on to the router in group 1.
 # Edited messages never reach them: handlers.edits stops every edit in group -1.
 HANDLER_MODULES = (edits, start, help, report, my_tickets, work_buttons, escalation, queues, duty,
-                   relay, knowledge_ask, knowledge_admin, knowledge_review, flows,
-                   group_migration, errors)  # errors last: its button fallback answers the rest
+                   relay, knowledge_ask, knowledge_admin, knowledge_review, knowledge_questions,
+                   flows, group_migration,
+                   errors)  # errors last: its button fallback answers the rest
 
 
 def build_application(desk: Desk) -> Application:

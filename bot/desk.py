@@ -22,7 +22,7 @@ from bot.duty import DutyRoster
 from bot.priority import SlaPolicy
 from bot.settings import Settings
 from bot.team_changes import Departure
-from knowledge import KnowledgeBase
+from knowledge import RELEVANCE_FLOOR, KnowledgeBase
 
 logger = logging.getLogger(__name__)
 Announcer = Callable[[Session, "Desk", Departure], None]
@@ -111,7 +111,9 @@ def open_desk(settings: Settings, clock: Clock | None = None, *, migrate: bool =
 
 def open_knowledge(desk: Desk, starter: bool = True) -> KnowledgeBase:
     """Open the knowledge base: load jieba once, check the index, import the starter set."""
-    knowledge = KnowledgeBase(desk.settings.index_dir, desk.clock)
+    knowledge = KnowledgeBase(
+        desk.settings.index_dir, desk.clock, relevance_floor=RELEVANCE_FLOOR
+    )
     with desk.sessions.begin() as session:
         state = knowledge.open(session)
         if state != "ok":

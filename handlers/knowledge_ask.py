@@ -107,7 +107,8 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, person,
         article = article_by_id(session, article_id)
         if article is None or article.status not in _visible_to(person):
             raise Refusal(texts.NOT_AVAILABLE)
-        question = None if helpful else last_question(session, person.id)
+        # 没帮助 feeds the gap list; 有帮助 proposes the question as a similar question.
+        question = last_question(session, person.id)
         try:
             desk.knowledge.record_feedback(session, article.key, helpful, person.id, question)
         except KnowledgeError:

@@ -13,6 +13,6 @@ def article_by_id(session: Session, article_id: int) -> Article | None:
 
 
 def last_question(session: Session, person_id: int) -> str | None:
-    """The person's latest question to the knowledge base (for 没帮助 feedback)."""
+    """The person's latest question to the knowledge base (for 有帮助 / 没帮助 feedback)."""
     return session.scalar(select(SearchLog.query).where(SearchLog.asker_id == person_id)
                           .order_by(SearchLog.id.desc()).limit(1))

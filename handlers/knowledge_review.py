@@ -23,6 +23,7 @@ from handlers.knowledge_admin import (
 from handlers.knowledge_refs import article_by_id
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import knowledge_admin as texts
+from handlers.renderers import knowledge_questions as question_texts
 from handlers.renderers.common import escape
 from knowledge.errors import KnowledgeError
 
@@ -63,8 +64,10 @@ async def kb_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     manager_or_refuse(update, context)
     desk = desk_of(context)
     with desk.sessions.begin() as session:
-        text = texts.gaps(desk.knowledge.gaps(session, limit=20), desk.timezone)
-    await reply(update, text)
+        found = desk.knowledge.gaps(session, limit=20)
+        text = texts.gaps(found, desk.timezone)
+    rows = question_texts.gap_rows([gap.question for gap in found])
+    await reply(update, text, reply_markup=markup(rows) if rows else None)
 
 
 @refusals

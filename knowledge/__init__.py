@@ -14,6 +14,7 @@ from knowledge.errors import (
 )
 from knowledge.models import Article, ArticleStatus, ArticleVersion, Base
 from knowledge.results import Gap, Hit, ImportReport, KBStats
+from knowledge.searching import RELEVANCE_FLOOR
 from knowledge.service import KnowledgeBase
 from knowledge.snippets import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 
@@ -35,4 +36,5 @@ __all__ = [
     "KBStats",
     "KnowledgeBase",
     "KnowledgeError",
+    "RELEVANCE_FLOOR",
 ]

@@ -20,6 +20,7 @@ from knowledge.importer import (
 )
 from knowledge.markdown import render_markdown
 from knowledge.models import Article
+from knowledge.questions import accepted
 from knowledge.results import ImportReport
 
 ProgressFn = Callable[[str, int, int], None]
@@ -85,6 +86,8 @@ def export_markdown(session: Session, directory: Path, statuses: Iterable[str] =
         }
         if article.review_by is not None:
             meta["review_by"] = article.review_by.isoformat()
+        if accepted(article):
+            meta["questions"] = list(accepted(article))
         text = render_markdown(article.title, article.body, meta)
         (directory / f"{article.key}.md").write_text(text, encoding="utf-8")
         count += 1

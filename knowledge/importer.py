@@ -6,14 +6,16 @@ import csv
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from knowledge import questions
 from knowledge.errors import KnowledgeError
 from knowledge.lifecycle import check_content, check_key, clean_tags, edit, new_article
 from knowledge.markdown import meta_list, parse_markdown
@@ -40,6 +42,7 @@ MSG_ROW_KEY = "缺少 key"
 MSG_STATUS = "未知状态 {status}（可用：draft、in_review、published、retired）"
 
 ProgressFn = Callable[[str, int, int], None]
+_QUESTION_SPLIT_RE = re.compile(r"[|｜\n]")
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Record:
     tags: list[str]
     category: str | None
     status: str | None
+    questions: list[str] = field(default_factory=list)
 
 
 class RecordError(Exception):
@@ -96,8 +100,23 @@ def _status(value: object) -> str | None:
     return status
 
 
+def question_list(value: object) -> list[str]:
+    """Return similar questions from front matter (a list) or a cell ("|" or lines between)."""
+    if isinstance(value, list):
+        items = [str(item) for item in value]
+    else:
+        items = _QUESTION_SPLIT_RE.split(str(value or ""))
+    return [item.strip() for item in items if item.strip()]
+
+
 def _record(
-    key: str, title: object, body: object, tags: object, category: object, status: object
+    key: str,
+    title: object,
+    body: object,
+    tags: object,
+    category: object,
+    status: object,
+    questions: object = None,
 ) -> Record:
     """Build and validate a record from loosely typed fields."""
     try:
@@ -108,7 +127,9 @@ def _record(
     except KnowledgeError as error:
         raise RecordError(str(error)) from error
     tag_list = clean_tags(tags if isinstance(tags, list | str) else None)
-    return Record(key, text_title, text_body, tag_list, text_category, _status(status))
+    record = Record(key, text_title, text_body, tag_list, text_category, _status(status))
+    record.questions = question_list(questions)
+    return record
 
 
 def markdown_record(path: Path) -> Record:
@@ -125,6 +146,7 @@ def markdown_record(path: Path) -> Record:
         meta_list(meta.get("tags")),
         meta.get("category"),
         meta.get("status"),
+        meta.get("questions"),
     )
 
 
@@ -144,13 +166,14 @@ def _row_records(rows: Iterable[dict[str, object]], path: Path) -> Iterator[Reco
                 row.get("tags"),
                 row.get("category"),
                 row.get("status"),
+                row.get("questions"),
             )
         except RecordError as error:
             yield RecordError(MSG_ROW.format(row=number, reason=error))
 
 
 def table_records(path: Path) -> Iterator[Record | RecordError]:
-    """Read a CSV (header: key,title,body,tags,category,status) or JSON file."""
+    """Read a CSV (header: key,title,body,tags,category,status[,questions]) or JSON file."""
     text = _read_text(path)
     if path.suffix.lower() == ".csv":
         yield from _row_records(csv.DictReader(io.StringIO(text)), path)
@@ -198,6 +221,7 @@ def upsert(
             now=now,
             note=NOTE_IMPORT,
         )
+        questions.replace_imported(session, article, record.questions, now)
         return article, "created"
     changed = edit(
         session,
@@ -217,6 +241,8 @@ def upsert(
         existing.updated_at = now
         if record.status == ArticleStatus.PUBLISHED and existing.published_at is None:
             existing.published_at = now
+        changed = True
+    if questions.replace_imported(session, existing, record.questions, now):
         changed = True
     return existing, "updated" if changed else "unchanged"
 

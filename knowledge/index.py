@@ -27,11 +27,12 @@ from knowledge.analysis import (
 )
 from knowledge.errors import IndexUnavailable
 from knowledge.markdown import lead_of, summary_of
+from knowledge.usage import usage_lines
 
 logger = logging.getLogger(__name__)
 
 #: Bump when fields change: an index written with another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 MARKER_FILE = "govdesk-index.json"
 INDEX_NAME = "kb"
 WRITER_TIMEOUT_S = 10.0
@@ -53,6 +54,8 @@ def build_schema() -> Schema:
         tags=TEXT(analyzer=words, phrase=False),
         summary=TEXT(analyzer=words, phrase=False),
         lead=TEXT(analyzer=words, phrase=False),
+        usage=TEXT(analyzer=words, phrase=False),
+        questions=TEXT(analyzer=words, phrase=False),
         body=TEXT(analyzer=words, phrase=False),
         grams=TEXT(analyzer=BigramTokenizer(), phrase=False),
     )
@@ -69,11 +72,14 @@ class IndexDoc:
     title: str
     tags: tuple[str, ...]
     body: str
+    questions: tuple[str, ...] = ()
 
     def fields(self) -> dict[str, str | int]:
         """Return the Whoosh fields of this document."""
         tags = " ".join(self.tags)
         lead = lead_of(self.body)
+        summary = summary_of(self.body)
+        usage = usage_lines(self.body)
         return {
             "key": self.key,
             "name": name_of(self.title),
@@ -82,9 +88,12 @@ class IndexDoc:
             "category": self.category or "",
             "title": self.title,
             "tags": tags,
-            "summary": summary_of(self.body),
+            "summary": summary,
             "lead": lead,
-            "body": f"{self.title}\n{tags}\n{self.body}",
+            "usage": "\n".join(usage),
+            "questions": "\n".join(self.questions),
+            # Title, tags and questions also in the body: it gives concepts their idf.
+            "body": "\n".join([self.title, tags, *self.questions, self.body]),
             "grams": f"{self.title} {tags} {lead}",
         }
 

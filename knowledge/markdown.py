@@ -175,7 +175,10 @@ def render_markdown(title: str, body: str, meta: dict[str, str | list[str]]) -> 
     """Write an article back as Markdown with front matter (the export format)."""
     lines = ["---", f"title: {_quote(title)}"]
     for name, value in meta.items():
-        if isinstance(value, list):
+        if isinstance(value, list) and any("," in item for item in value):
+            lines.append(f"{name}:")  # one per line: an inline list would split at commas
+            lines += [f"  - {item}" for item in value]
+        elif isinstance(value, list):
             lines.append(f"{name}: [{', '.join(_quote(item) for item in value)}]")
         elif value:
             lines.append(f"{name}: {_quote(value)}")

@@ -38,6 +38,7 @@ NAMING_CONVENTION = {
 KEY_LENGTH = 100
 TITLE_LENGTH = 200
 CATEGORY_LENGTH = 32
+QUESTION_LENGTH = 200
 
 
 class ArticleStatus(enum.StrEnum):
@@ -114,6 +115,12 @@ class Article(Base):
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[ArticleQuestion]] = relationship(
+        back_populates="article",
+        order_by="ArticleQuestion.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
     )
 
     def __repr__(self) -> str:
@@ -197,3 +204,35 @@ class Deflection(Base):
     person_id: Mapped[int | None] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuestionStatus(enum.StrEnum):
+    """A similar question is proposed (from 有帮助 / 问题已解决) until a manager accepts it."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class ArticleQuestion(Base):
+    """A similar question (相似问法) of an article, searched as its own field once accepted."""
+
+    __tablename__ = "kb_article_questions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "normalized", name="uq_kb_article_questions"),
+        CheckConstraint("status IN ('proposed', 'accepted', 'rejected')", name="status"),
+        Index("ix_kb_article_questions_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(QUESTION_LENGTH))
+    normalized: Mapped[str] = mapped_column(String(QUESTION_LENGTH))
+    status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.PROPOSED.value)
+    source: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    article: Mapped[Article] = relationship(back_populates="questions")

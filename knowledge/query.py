@@ -24,8 +24,18 @@ from knowledge.synonyms import Occurrence, Synonyms
 MAX_QUESTION_CHARS = 400
 MAX_CONCEPTS = 16
 MAX_ALTERNATIVES = 8
-#: Query-time field weights: title > tags > opening paragraphs (summary counts twice) > body.
-FIELD_BOOSTS = {"title": 5.0, "tags": 3.0, "summary": 1.0, "lead": 2.0, "body": 1.0}
+#: Query-time field weights: title > tags > opening paragraphs (summary counts twice) > body;
+#: usage (example descriptions, code comments, options) fitted on half the tldr dev set;
+#: questions (accepted similar questions) weigh like tags (no data to fit them on yet).
+FIELD_BOOSTS = {
+    "title": 5.0,
+    "tags": 3.0,
+    "questions": 3.0,
+    "summary": 1.0,
+    "lead": 2.0,
+    "usage": 2.0,
+    "body": 1.0,
+}
 GRAMS_BOOST = 0.3
 SYNONYM_WEIGHT = 0.5
 PART_WEIGHT = 0.4

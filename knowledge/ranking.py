@@ -35,7 +35,8 @@ IDF_FIELD = "body"
 
 @dataclass
 class Candidate:
-    """A document found in the index, with its score and the share of concepts it covers."""
+    """A document found in the index, with its score and the share of concepts it covers
+    (words the knowledge base has never seen count as concepts not covered)."""
 
     docnum: int
     score: float
@@ -78,6 +79,18 @@ def concept_weights(scores: TermScores, concepts: list[Concept]) -> list[float]:
             idfs = [scores.idf(IDF_FIELD, term) for term in concept.all_terms]
         weights.append(max(idfs, default=0.0) * concept.weight)
     return weights
+
+
+def unknown_weight(concepts: list[Concept], weights: list[float]) -> float:
+    """Return the weight of the concepts no article mentions, each counted as much as the
+    question's weightiest known concept (scale-free, so small knowledge bases behave alike):
+    a question about 食堂 is not answered by an article that only matches its other words."""
+    heaviest = max(weights, default=0.0)
+    return sum(
+        heaviest * concept.weight
+        for concept, weight in zip(concepts, weights, strict=True)
+        if weight == 0.0
+    )
 
 
 def _term_plan(scores: TermScores, fields: list[tuple[Postings, float]]) -> TermPlan:
@@ -162,6 +175,7 @@ def candidates_for(
     """Return the best `limit` allowed documents, coordination applied, best first."""
     weights = concept_weights(scores, concepts)
     total = sum(weights) or 1.0
+    asked = total + unknown_weight(concepts, weights)
     plans = [_plan(scores, c, w) for c, w in zip(concepts, weights, strict=True)]
     bonus = _names(scores, names, len(concepts))
     reader = scores.searcher.reader()
@@ -171,9 +185,9 @@ def candidates_for(
             continue
         text, covered = _exact(docnum, plans)
         text += bonus.get(docnum, 0.0)
-        ranked.append(
-            Candidate(docnum, text * (1.0 + COORDINATION * covered / total), covered / total)
-        )
+        # A question naming the article's whole title (a command name) is about it.
+        share = 1.0 if docnum in bonus else covered / asked
+        ranked.append(Candidate(docnum, text * (1.0 + COORDINATION * covered / total), share))
     best = heapq.nlargest(limit, ranked, key=lambda c: c.score)
     for candidate in best:
         candidate.key = scores.searcher.stored_fields(candidate.docnum)["key"]

@@ -17,6 +17,8 @@ class Hit:
     snippet: str
     category: str | None = None
     article_id: int = 0  # the article's database id (what a button carries)
+    #: The idf-weighted share of the question's concepts the article matches (0 … 1).
+    relevance: float = 1.0
 
     def as_json(self) -> dict[str, object]:
         """Return the JSON shape of a hit (key, title, score, snippet)."""

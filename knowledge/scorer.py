@@ -17,7 +17,16 @@ from whoosh.searching import Searcher
 
 #: BM25F parameters: short fields barely normalise by length, long bodies fully.
 K1 = 1.2
-FIELD_B = {"title": 0.3, "tags": 0.3, "summary": 0.3, "lead": 0.5, "body": 0.75, "grams": 0.6}
+FIELD_B = {
+    "title": 0.3,
+    "tags": 0.3,
+    "summary": 0.3,
+    "lead": 0.5,
+    "usage": 0.3,
+    "questions": 0.3,
+    "body": 0.75,
+    "grams": 0.6,
+}
 DEFAULT_B = 0.75
 #: Posting lists longer than this (and than this share of all documents) are only looked up
 #: for the best candidates, not walked: on 20,000 articles 文件 or 显示 is in most of them.

@@ -25,6 +25,9 @@ SCORE_DIGITS = 4
 SNIPPET_SOURCE_CHARS = 6000
 #: Articles whose plain text is kept for snippets (oldest dropped first; ≈3 MB at most).
 PLAIN_TEXTS_KEPT = 512
+#: The bot shows no hit covering less than this share of the question's concepts: below it the
+#: best article is unrelated more often than not (chosen on the dev sets, docs/BENCHMARKS.md).
+RELEVANCE_FLOOR = 0.3
 
 
 class ArticleSearch:
@@ -78,8 +81,10 @@ class ArticleSearch:
         limit: int,
         statuses: Sequence[str],
         category: str | None,
+        floor: float = 0.0,
     ) -> list[Hit]:
-        """Return up to `limit` hits for a question (empty for empty or syntax-only text)."""
+        """Return up to `limit` hits for a question (empty for empty or syntax-only text, or
+        when no article covers at least `floor` of what the question asks)."""
         limit = max(1, min(int(limit), MAX_LIMIT))
         wanted = tuple(sorted(set(statuses)))
         concepts = concepts_of(question, self.synonyms)
@@ -87,7 +92,8 @@ class ArticleSearch:
         candidates = self._candidates(concepts, names, limit, wanted, category)
         if not candidates:
             return []
-        ranked = self._rerank(session, candidates, wanted, category)[:limit]
+        ranked = self._rerank(session, candidates, wanted, category)
+        ranked = [c for c in ranked if c.coverage >= floor][:limit]
         return self._hits(session, ranked, concepts)
 
     def _rerank(
@@ -143,6 +149,7 @@ class ArticleSearch:
                     snippet=snippet,
                     category=article.category,
                     article_id=article.id,
+                    relevance=round(candidate.coverage, SCORE_DIGITS),
                 )
             )
         return hits

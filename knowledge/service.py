@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from knowledge import bulk, feedback, lifecycle, sync
+from knowledge import bulk, feedback, lifecycle, questions, sync
 from knowledge.analysis import warm_up
 from knowledge.index import IndexStore
 from knowledge.lifecycle import (
@@ -25,7 +25,7 @@ from knowledge.lifecycle import (
     ACTION_SUBMIT,
     MSG_COMMENT,
 )
-from knowledge.models import Article, ArticleStatus, ArticleVersion
+from knowledge.models import Article, ArticleQuestion, ArticleStatus, ArticleVersion
 from knowledge.results import Gap, Hit, ImportReport, KBStats
 from knowledge.searching import ArticleSearch
 from knowledge.synonyms import Synonyms
@@ -41,8 +41,16 @@ NOTE_EDIT = "编辑"
 class KnowledgeBase:
     """Articles in the database, searched through a derived Whoosh index."""
 
-    def __init__(self, index_dir: Path, clock: Clock, synonyms_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        clock: Clock,
+        synonyms_path: Path | None = None,
+        relevance_floor: float = 0.0,
+    ) -> None:
         self.clock = clock
+        #: Hits covering less of the question are dropped (the bot uses RELEVANCE_FLOOR).
+        self.relevance_floor = relevance_floor
         self.store = IndexStore(Path(index_dir))
         self.synonyms = Synonyms(synonyms_path)
         self._search = ArticleSearch(self.store, self.synonyms)
@@ -101,11 +109,15 @@ class KnowledgeBase:
         category: str | None = None,
         asker_id: int | None = None,
         log: bool = True,
+        floor: float | None = None,
     ) -> list[Hit]:
-        """Return the best articles for a natural-language question (never raises on text)."""
+        """Return the best articles for a natural-language question (never raises on text);
+        none when nothing covers `floor` (default: relevance_floor) of the question."""
         self._ready(session)
         question = (query or "").strip()
-        hits = self._search.find(session, question, limit, statuses, category) if question else []
+        floor = self.relevance_floor if floor is None else floor
+        found = self._search.find
+        hits = found(session, question, limit, statuses, category, floor) if question else []
         if log and question:
             top = hits[0].key if hits else None
             feedback.log_search(session, question, asker_id, len(hits), top, self.clock.now())
@@ -251,16 +263,49 @@ class KnowledgeBase:
         person_id: int | None,
         query: str | None = None,
     ) -> None:
-        """Count 有帮助 / 没帮助; a 没帮助 with its question feeds the gap list."""
+        """Count 有帮助 / 没帮助; a 没帮助 with its question feeds the gap list, a 有帮助 one
+        is proposed as a similar question of the article."""
         article = lifecycle.require(session, key)
         feedback.add_feedback(session, article, helpful, person_id, query, self.clock.now())
+        if helpful:
+            questions.propose(
+                session, article, query, questions.SOURCE_HELPFUL, person_id, self.clock.now()
+            )
 
     def record_deflection(
         self, session: Session, key: str, person_id: int | None, description: str
     ) -> None:
-        """Count a report solved by article `key` before it became a ticket."""
+        """Count a report solved by article `key` before it became a ticket (its description
+        is proposed as a similar question of the article)."""
         article = lifecycle.require(session, key)
         feedback.add_deflection(session, article, person_id, description, self.clock.now())
+        questions.propose(
+            session, article, description, questions.SOURCE_RESOLVED, person_id, self.clock.now()
+        )
+
+    # --- similar questions -----------------------------------------------------------------
+
+    def attach_question(
+        self, session: Session, key: str, text: str, person_id: int | None
+    ) -> ArticleQuestion:
+        """Attach an accepted similar question to article `key` (searched from then on)."""
+        article = lifecycle.require(session, key)
+        question = questions.attach(session, article, text, person_id, self.clock.now())
+        self._changed(session, article)
+        return question
+
+    def question_proposals(self, session: Session, limit: int = 20) -> list[ArticleQuestion]:
+        """Return proposed similar questions awaiting a knowledge manager, oldest first."""
+        return questions.proposals(session, limit)
+
+    def decide_question(
+        self, session: Session, question_id: int, accept: bool, person_id: int | None
+    ) -> ArticleQuestion:
+        """Accept or reject a proposed similar question."""
+        question = questions.decide(session, question_id, accept, person_id, self.clock.now())
+        if accept:
+            self._changed(session, question.article)
+        return question
 
     def gaps(self, session: Session, limit: int = 20, since: datetime | None = None) -> list[Gap]:
         """Return unanswered or 没帮助 questions, grouped, most frequent and recent first."""

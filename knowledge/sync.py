@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.index import IndexDoc, IndexStore
 from knowledge.models import Article
+from knowledge.questions import accepted
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def doc_of(article: Article) -> IndexDoc:
         title=article.title,
         tags=tuple(article.tags or ()),
         body=article.body or "",
+        questions=accepted(article),
     )
 
 

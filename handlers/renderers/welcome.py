@@ -40,6 +40,7 @@ COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("kb_review", "审核待发布的文章", ("knowledge_manager",)),
     ("kb_retire", "下线文章：/kb_retire 文章编号", ("knowledge_manager",)),
     ("kb_gaps", "查看知识缺口（搜不到或没帮助的问题）", ("knowledge_manager",)),
+    ("kb_questions", "审核用户提出的相似问法", ("knowledge_manager",)),
 )
 
 WELCOME_KNOWN = (

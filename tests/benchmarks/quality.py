@@ -221,6 +221,14 @@ def quality_table(
             "what": (corpus, what_questions(corpus)),
             "how": (corpus, how_questions()),
         }
+        if (KB_QUESTIONS / TLDR_DEV).is_file():
+            tldr = tldr_questions()
+            for kind in ("what", "how"):
+                mine = [q for q in tldr if q.part.startswith(f"tldr-{kind}/")]
+                parts[f"tldr-{kind}"] = (corpus, mine)
+                for half in ("fit", "check"):
+                    chosen = [q for q in mine if q.part.endswith(half)]
+                    parts[f"tldr-{kind}/{half}"] = (corpus, chosen)
         rows = []
         for system in systems:
             for source in {id(c): c for c, _ in parts.values()}.values():
@@ -260,3 +268,83 @@ def _rows_for(system: str, source: Path, parts: dict, workdir: Path) -> list[dic
                 )
         engine.close()
     return rows
+
+
+KB_QUESTIONS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "kb-questions"
+TLDR_DEV = "tldr-zh-dev.jsonl"
+
+
+def split_of(command: str) -> str:
+    """Return "fit" or "check": a fixed split of the tldr dev set by command (crc32 parity),
+    so parameters fitted on one half are checked on commands they never saw."""
+    import zlib
+
+    return "fit" if zlib.crc32(command.encode("utf-8")) % 2 == 0 else "check"
+
+
+def tldr_questions(path: Path | None = None) -> list[Question]:
+    """Return the tldr-pages dev questions; part is "tldr-what" / "tldr-how" + "/fit|check"."""
+    import json
+
+    source = path or KB_QUESTIONS / TLDR_DEV
+    questions = []
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            part = f"tldr-{row['kind']}/{split_of(row['answer'])}"
+            questions.append(Question(row["question"], (row["answer"],), part))
+    return questions
+
+
+OFFTOPIC = "offtopic_questions.txt"
+
+
+def offtopic_questions() -> list[str]:
+    """Return the hand-written questions the linux-command corpus cannot answer."""
+    lines = (DATA / OFFTOPIC).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def floor_rates(
+    ours: Ours, questions: list[Question], floors: tuple[float, ...], shown: int = 3
+) -> list[dict]:
+    """For each floor: how many right answers shown in the top `shown` it would hide, and how
+    many off-topic questions it would answer with nothing (instead of unrelated articles)."""
+
+    def hits(text: str) -> list:
+        with ours.sessions.begin() as session:
+            return ours.kb.search(session, text, limit=shown, log=False, floor=0.0)
+
+    answered = []
+    for question in questions:
+        right = [hit for hit in hits(question.text) if hit.key in question.answers]
+        if right:
+            answered.append(right[0].relevance)
+    offtopic = [
+        max((hit.relevance for hit in hits(text)), default=0.0) for text in offtopic_questions()
+    ]
+    return [
+        {
+            "floor": floor,
+            "answered": len(answered),
+            "hidden": sum(1 for value in answered if value < floor),
+            "offtopic": len(offtopic),
+            "emptied": sum(1 for value in offtopic if value < floor),
+        }
+        for floor in floors
+    ]
+
+
+def floor_table(corpus: Path, floors: tuple[float, ...]) -> list[dict]:
+    """Return the floor rates over every dev question (ours and tldr) on `corpus`."""
+    workdir = Path(tempfile.mkdtemp(prefix="kb-floor-"))
+    try:
+        ours = Ours(corpus, workdir)
+        questions = what_questions(corpus) + how_questions()
+        if (KB_QUESTIONS / TLDR_DEV).is_file():
+            questions += tldr_questions()
+        rows = floor_rates(ours, questions, floors)
+        ours.close()
+        return rows
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
