@@ -144,6 +144,13 @@ _MARK_SENT = (  # built once: every sent message is marked, and building costs m
             claimed_until=None))
 
 
+def claimed_by_others(session: Session, sender: str, now: datetime) -> bool:
+    """Whether another sender holds a live claim on a pending message."""
+    return session.scalar(select(Notification.id).where(
+        Notification.status == PENDING, Notification.claimed_by != sender,
+        Notification.claimed_until > now).limit(1)) is not None
+
+
 def mark_sent(session: Session, notification_id: int, now: datetime,
               message_id: int | None) -> None:
     session.execute(_MARK_SENT, {"notification_id": notification_id, "now": now,
