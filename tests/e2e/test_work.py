@@ -58,8 +58,11 @@ async def test_claim_pend_resolve_confirm_rate(desk: Desk) -> None:
         card = await chat.emulator.wait_for_message(INFRA_GROUP,
                                                     lambda m: "挂起原因：等待厂商" in m["text"])
 
+        last_reporter = chat.last_id(REPORTER)
         await chat.press(LEAD, card, "处理中", wait_reply=False)
         card = await chat.emulator.wait_for_message(INFRA_GROUP, lambda m: "🔧" in m["text"])
+        told = await chat.emulator.wait_for_message(REPORTER, after_id=last_reporter)
+        assert "正在处理中" in told["text"]  # before the resolution, which comes next
         last_private = chat.last_id(LEAD)
         await chat.press(LEAD, card, "已解决", wait_reply=False)
         ask = await chat.emulator.wait_for_message(LEAD, after_id=last_private)
