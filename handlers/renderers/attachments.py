@@ -23,6 +23,13 @@ NO_RIGHT = "无权查看该工单的附件。"
 STALE = "该按钮已失效。"
 START_FIRST = "请先私聊机器人发送 /start，再点「查看附件」。"
 SEND_FAILED = "附件发送失败，请稍后重试。"
+ADDED = "已为工单 {number} 补充附件（共 {count} 个），已通知处理人。"
+ADDED_UNCLAIMED = "已为工单 {number} 补充附件（共 {count} 个），已通知支持组。"
+ONLY_REPORTER = "只有报修人可以为工单补充附件。如需给报修人发送图片，请直接在对话中说明。"
+TO_STAFF = "📎 报修人 {name} 为工单 {number} 补充了{kind}{name_of_file}（共 {count} 个附件）。"
+TO_STAFF_SAID = "\n说明：{text}"
+MEDIA_HINT = ("如需为已提交的工单补充图片或文件，请“回复（引用）”该工单的任一消息发送，"
+              "或先发送 /ticket 工单号，再回复其详情消息。报修新问题请发送 /report。")
 
 
 def view_row(ticket_id: int, count: int) -> list[tuple[str, str]]:
@@ -42,6 +49,17 @@ def listing(attachments: Sequence[TicketAttachment], tz: ZoneInfo) -> str:
                               at=local(a.added_at, tz))
              for i, a in enumerate(attachments, 1)]
     return LIST_HEAD.format(count=len(attachments)) + "\n".join(lines)
+
+
+def added(number: str, name: str, kind: str, file_name: str, count: int,
+          caption: str = "") -> str:
+    """The note to the assignee (or the team) that the reporter added a file (a caption for
+    a photo: at most CAPTION_LIMIT characters)."""
+    shown = f"「{escape(trim(file_name, 60))}」" if file_name else ""
+    said = TO_STAFF_SAID.format(text=escape(trim(" ".join(caption.split()), 600))) \
+        if caption else ""
+    return TO_STAFF.format(name=escape(name), number=number, kind=KIND_LABELS.get(kind, kind),
+                           name_of_file=shown, count=count) + said
 
 
 def caption(number: str, attachment: TicketAttachment, index: int, count: int) -> str:

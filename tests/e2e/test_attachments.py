@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.desk import Desk
-from bot.models import Ticket
-from tests.e2e.test_work import INFRA_GROUP, REPORTER
+from bot.models import Ticket, TicketEvent
+from tests.e2e.test_work import INFRA_GROUP, REPORTER, submit_ticket
 from tests.support.sandbox import Chatter, running_bot
 
 TECH, OTHER_TEAM_TECH = 2001, 2003
@@ -76,3 +76,58 @@ async def test_forged_attachment_buttons_are_refused(desk: Desk) -> None:
         for data in ("att:show:99999", "att:show:1e9", "att:show:1:2", "att:show"):
             answer = await chat.press_data(TECH, TECH, 1, data)
             assert answer["show_alert"], data
+
+
+async def test_the_reporter_adds_a_photo_after_submitting_within_the_limit(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        number, card = await submit_ticket(chat)
+        await chat.press(TECH, card, "认领", wait_reply=False)
+        await chat.emulator.wait_for_message(INFRA_GROUP, lambda m: "由 李工 认领" in m["text"])
+        detail = await chat.say(REPORTER, f"/ticket {number}")
+        last_tech = chat.last_id(TECH)
+        version = chat.emulator.chat_version(REPORTER)
+        await chat.emulator.send_photo(REPORTER, REPORTER, b"\x89PNG later", caption="报错截图",
+                                       reply_to_message_id=detail["message_id"])
+        done = await chat.emulator.wait_for_message(
+            REPORTER, lambda m: m.get("from_bot") and "补充附件" in m.get("text", ""),
+            since_version=version)
+        assert f"已为工单 {number} 补充附件（共 1 个），已通知处理人" in done["text"]
+        relayed = await chat.emulator.wait_for_message(TECH, lambda m: "photo" in m,
+                                                       after_id=last_tech)
+        assert "王芳 为工单" in relayed["caption"] and "说明：报错截图" in relayed["caption"]
+        with desk.sessions.begin() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+            assert [a.kind for a in ticket.attachments] == ["photo"]
+            kinds = session.scalars(select(TicketEvent.kind)
+                                    .where(TicketEvent.ticket_id == ticket.id)).all()
+            assert "attachment" in kinds and "comment" in kinds
+
+        limit = desk.settings.tickets.max_attachments * 2
+        for _ in range(limit - 1):
+            version = chat.emulator.chat_version(REPORTER)
+            await chat.emulator.send_document(REPORTER, REPORTER, b"%PDF", filename="日志.txt",
+                                              reply_to_message_id=detail["message_id"])
+            await chat.emulator.wait_for_message(
+                REPORTER, lambda m: m.get("from_bot") and "补充附件" in m.get("text", ""),
+                since_version=version)
+        version = chat.emulator.chat_version(REPORTER)
+        await chat.emulator.send_photo(REPORTER, REPORTER, b"\x89PNG one too many",
+                                       reply_to_message_id=detail["message_id"])
+        refused = await chat.emulator.wait_for_message(
+            REPORTER, lambda m: m.get("from_bot") and "上限" in m.get("text", ""),
+            since_version=version)
+        assert f"已达上限（{limit} 个）" in refused["text"]
+        with desk.sessions.begin() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+            assert len(ticket.attachments) == limit
+
+
+async def test_a_photo_about_no_ticket_says_how_to_add_one(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        await chat.say(REPORTER, "/start")
+        version = chat.emulator.chat_version(REPORTER)
+        await chat.emulator.send_photo(REPORTER, REPORTER, b"\x89PNG")
+        hint = await chat.emulator.wait_for_message(
+            REPORTER, lambda m: m.get("from_bot") and "回复" in m.get("text", ""),
+            since_version=version)
+        assert "补充图片" in hint["text"] and "/ticket" in hint["text"]
