@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 LEVEL_NUMBERS = {sla.REMINDER: 0, sla.LEAD: 1, sla.SUPERVISOR: 2}
 CLOCK_LABELS = {sla.RESPONSE: "响应时限", sla.RESOLUTION: "解决时限"}
+COVERED = "（已并入更高一级的通知）"
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,10 @@ def _record_all(session: Session, ticket: Ticket, due: list[sla.DueAlert], plans
         skipped = tuple(a.percent for a in due
                         if a.clock == alert.clock and a.level == alert.level and a.superseded)
         top = max(a.percent for a in due if a.clock == alert.clock)
-        _record(session, ticket, alert, recipients, skipped, now)
+        covered = not recipients and any(  # everyone hears of it through a higher level
+            a.clock == alert.clock and a.percent > alert.percent and people
+            for a, people in plans)
+        _record(session, ticket, alert, recipients, skipped, now, covered)
         fired.append(Fired(
             ticket.id, ticket.number, ticket.priority, alert.clock, alert.percent, alert.level,
             alert.reached_at,
@@ -188,9 +192,10 @@ def _claim(session: Session, planned: list[tuple[Ticket, Plan]], now: datetime) 
 
 
 def _record(session: Session, ticket: Ticket, alert: sla.DueAlert,
-            recipients: tuple[Recipient, ...], skipped: tuple[int, ...], now: datetime) -> None:
+            recipients: tuple[Recipient, ...], skipped: tuple[int, ...], now: datetime,
+            covered: bool = False) -> None:
     """Log the alert on the ticket: this moves its alerted threshold (bot.sla_store)."""
-    names = "、".join(r.name for r in recipients) or "（无人可通知）"
+    names = "、".join(r.name for r in recipients) or (COVERED if covered else "（无人可通知）")
     record(session, ticket, sla.ALERT_EVENT, Origin(None, source="system"), now,
            note=f"{CLOCK_LABELS[alert.clock]} {alert.percent}% → {names}",
            clock=alert.clock, percent=alert.percent, level=alert.level,
