@@ -12,6 +12,7 @@ from telegram.request import HTTPXRequest
 from bot.desk import Desk
 from bot.telegram_http import AiohttpRequest, DeskRateLimiter
 from handlers import (
+    attachments,
     duty,
     edits,
     errors,
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 # Edited messages never reach them: handlers.edits stops every edit in group -1.
 HANDLER_MODULES = (edits, start, help, report, my_tickets, work_buttons, escalation, queues, duty,
                    relay, knowledge_ask, knowledge_admin, knowledge_review, knowledge_questions,
-                   flows, group_migration,
+                   flows, group_migration, attachments,
                    errors)  # errors last: its button fallback answers the rest
 
 

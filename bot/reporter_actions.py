@@ -37,6 +37,8 @@ def comment(session: Session, ticket: Ticket, person: PersonView, text: str, ori
 def attach(session: Session, ticket: Ticket, person: PersonView, attachment: Attachment,
            origin: Origin, now: datetime, limit: int) -> None:
     """Add a photo or document to the ticket, within the attachment limit."""
+    if ticket.status in ("closed", "cancelled"):
+        raise TicketError(f"工单 {ticket.number} 已结束，不能再补充附件；如问题仍在，请重新报修。")
     if len(ticket.attachments) >= limit * 2:
         raise TicketError(f"该工单的附件已达上限（{limit * 2} 个）。")
     ticket.attachments.append(TicketAttachment(kind=attachment.kind, file_id=attachment.file_id,

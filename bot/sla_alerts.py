@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 LEVEL_NUMBERS = {sla.REMINDER: 0, sla.LEAD: 1, sla.SUPERVISOR: 2}
 CLOCK_LABELS = {sla.RESPONSE: "响应时限", sla.RESOLUTION: "解决时限"}
+COVERED = "（已并入更高一级的通知）"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class Fired:
     team_name: str
     category: str
     description: str
+    true_percent: int | None = None  # the highest threshold of the clock reached now
+
+    @property
+    def stated_percent(self) -> int:
+        """The percentage the message states: what is true now, not the level's threshold
+        (a late sweep tells the group 「已超时」 when the breach is due as well)."""
+        return max(self.percent, self.true_percent or 0)
 
     @property
     def escalation_level(self) -> int:
@@ -82,9 +90,10 @@ def fire_due(session: Session, policy: SlaPolicy, roster: Roster | None,
     for ticket in tickets:
         due = _due(session, policy, ticket, now)
         if due:
-            planned.append((ticket, due, [(alert, () if alert.superseded else directory.recipients(
-                ticket, _recipient_names(policy, alert.level, ticket), alert.level))
-                for alert in due]))
+            planned.append((ticket, due, _once_each(due, [
+                () if alert.superseded else directory.recipients(
+                    ticket, _recipient_names(policy, alert.level, ticket), alert.level)
+                for alert in due])))
     if not _claim(session, [(t, plans) for t, _, plans in planned], now):
         won = []  # another sweep fired some of these: claim ticket by ticket
         for entry in planned:
@@ -119,6 +128,18 @@ def _due(session: Session, policy: SlaPolicy, ticket: Ticket,
 Plan = list[tuple[sla.DueAlert, tuple[Recipient, ...]]]
 
 
+def _once_each(due: list[sla.DueAlert], recipients: list[tuple[Recipient, ...]]) -> Plan:
+    """Pair each alert with its recipients, leaving out of a lower level anyone who gets a
+    higher level of the same clock in this sweep (one message per person and clock)."""
+    told: set[tuple[str, int]] = set()
+    plans: Plan = []
+    for alert, people in reversed(list(zip(due, recipients, strict=True))):
+        kept = tuple(r for r in people if (alert.clock, r.chat_id) not in told)
+        told.update((alert.clock, r.chat_id) for r in kept)
+        plans.append((alert, kept))
+    return plans[::-1]
+
+
 def _record_all(session: Session, ticket: Ticket, due: list[sla.DueAlert], plans: Plan,
                 now: datetime) -> list[Fired]:
     fired = []
@@ -127,13 +148,18 @@ def _record_all(session: Session, ticket: Ticket, due: list[sla.DueAlert], plans
             continue
         skipped = tuple(a.percent for a in due
                         if a.clock == alert.clock and a.level == alert.level and a.superseded)
-        _record(session, ticket, alert, recipients, skipped, now)
+        top = max(a.percent for a in due if a.clock == alert.clock)
+        covered = not recipients and any(  # everyone hears of it through a higher level
+            a.clock == alert.clock and a.percent > alert.percent and people
+            for a, people in plans)
+        _record(session, ticket, alert, recipients, skipped, now, covered)
         fired.append(Fired(
             ticket.id, ticket.number, ticket.priority, alert.clock, alert.percent, alert.level,
             alert.reached_at,
             ticket.response_due_at if alert.clock == sla.RESPONSE else ticket.resolution_due_at,
             ticket.assignee_id is None, ticket.assignee.name if ticket.assignee else None,
-            recipients, skipped, ticket.team.name, ticket.category.name, ticket.description))
+            recipients, skipped, ticket.team.name, ticket.category.name, ticket.description,
+            top))
     return fired
 
 
@@ -166,9 +192,10 @@ def _claim(session: Session, planned: list[tuple[Ticket, Plan]], now: datetime) 
 
 
 def _record(session: Session, ticket: Ticket, alert: sla.DueAlert,
-            recipients: tuple[Recipient, ...], skipped: tuple[int, ...], now: datetime) -> None:
+            recipients: tuple[Recipient, ...], skipped: tuple[int, ...], now: datetime,
+            covered: bool = False) -> None:
     """Log the alert on the ticket: this moves its alerted threshold (bot.sla_store)."""
-    names = "、".join(r.name for r in recipients) or "（无人可通知）"
+    names = "、".join(r.name for r in recipients) or (COVERED if covered else "（无人可通知）")
     record(session, ticket, sla.ALERT_EVENT, Origin(None, source="system"), now,
            note=f"{CLOCK_LABELS[alert.clock]} {alert.percent}% → {names}",
            clock=alert.clock, percent=alert.percent, level=alert.level,

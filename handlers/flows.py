@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 
 from bot import conversations
 from handlers.common import desk_of, is_private, person_of, reply
+from handlers.renderers.attachments import MEDIA_HINT
 from handlers.renderers.common import (
     CANCELLED,
     NOTHING_TO_CANCEL,
@@ -69,7 +70,9 @@ async def route_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         else:
             await reply(update, TEXT_EXPECTED)
         return
-    if message.text is None:
+    if message.photo or message.document:
+        await reply(update, MEDIA_HINT)  # a file for a ticket goes as a reply to its message
+    elif message.text is None:
         await reply(update, UNSUPPORTED_MESSAGE)
     elif person_of(update, context) is None:
         await reply(update, NOT_REGISTERED)

@@ -16,6 +16,7 @@ from handlers.callbacks import markup, parse
 from handlers.card_sync import request_refresh
 from handlers.common import desk_of, person_of, reply
 from handlers.refusals import Refusal, refusals
+from handlers.renderers import attachments as attachment_texts
 from handlers.renderers import ticket_detail as texts
 from handlers.renderers.common import escape
 from handlers.renderers.welcome import NOT_REGISTERED
@@ -62,6 +63,8 @@ async def send_detail(update: Update, context: ContextTypes.DEFAULT_TYPE, person
         page = texts.detail(ticket, events_of(session, ticket.id), desk.timezone, own)
         rows = texts.reporter_rows(ticket, reporter_buttons.reopen_allowed(desk, ticket)) \
             if own else []
+        if ticket.attachments:
+            rows.append(attachment_texts.view_row(ticket.id, len(ticket.attachments)))
         rows += page.rows
         ticket_id = ticket.id
     message = await update.effective_message.reply_html(

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import queues
+from bot.desk import Desk
 from bot.models import Team
 from handlers.callbacks import markup
 from handlers.common import desk_of, person_of, reply
@@ -84,12 +85,21 @@ async def show_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 if overseer or not _teams(session, (wanted,)) else texts.NOT_LEAD
             pages = [text]
         else:
-            chosen = [t for t in allowed if wanted in (None, t.code)]
-            pages = [texts.team_text(t.name, queues.team_open(session, desk.sla, t,
-                                                               desk.clock.now()), desk.timezone)
-                     for t in chosen]
+            pages = [_board(session, desk, [t for t in allowed if wanted in (None, t.code)])]
     for page in pages:
         await reply(update, page)
+
+
+def _board(session: Session, desk: Desk, teams: list[Team]) -> str:
+    """One team's board by assignee; several teams in one overview (issue 17)."""
+    if not teams:
+        return texts.NO_TEAMS
+    now = desk.clock.now()
+    if len(teams) == 1:
+        return texts.team_text(teams[0].name, queues.team_open(session, desk.sla, teams[0], now),
+                               desk.timezone)
+    return texts.overview_text([(t.name, t.code, queues.team_open(session, desk.sla, t, now))
+                                for t in teams], desk.timezone)
 
 
 def register(application: Application) -> None:

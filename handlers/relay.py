@@ -38,7 +38,7 @@ from handlers.renderers.welcome import NOT_REGISTERED
 ASK_FLOW, ANSWER_FLOW = "ask_reporter", "answer_technician"
 
 
-async def _linked_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+async def linked_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """The ticket of the bot message this message replies to, if any."""
     message = update.effective_message
     parent = message.reply_to_message
@@ -52,7 +52,7 @@ async def _linked_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Relay a reply to a ticket's message; anything else goes on to the other handlers."""
-    ticket_id = await _linked_ticket(update, context)
+    ticket_id = await linked_ticket(update, context)
     if ticket_id is None:
         return
     text = update.effective_message.text

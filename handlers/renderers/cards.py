@@ -8,6 +8,7 @@ from bot.lifecycle import STATUS_LABELS
 from bot.models import Ticket
 from bot.priority import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
 from handlers.callbacks import pack
+from handlers.renderers.attachments import view_row
 from handlers.renderers.common import escape, trim
 from handlers.renderers.report import local
 
@@ -56,8 +57,12 @@ def card_text(ticket: Ticket, tz: ZoneInfo) -> str:
 
 
 def card_rows(ticket: Ticket) -> list[list[tuple[str, str]]]:
-    """The buttons that fit the ticket's state: claim, then the assignee's next actions."""
-    return rows_for(ticket.id, ticket.status)
+    """The buttons that fit the ticket's state: claim, then the assignee's next actions;
+    「查看附件」 under them if the reporter sent any."""
+    rows = rows_for(ticket.id, ticket.status)
+    if ticket.attachments:
+        rows.append(view_row(ticket.id, len(ticket.attachments)))
+    return rows
 
 
 def rows_for(ticket_id: int, status: str) -> list[list[tuple[str, str]]]:

@@ -15,10 +15,10 @@ PREFIX = "esc"
 CARD_PREFIX = "tk"
 
 CLOCKS = {"response": "响应", "resolution": "解决"}
-REMINDER = ("⏰ <b>SLA 提醒</b>：工单 {number}（{priority}）的{clock}时限已用 {percent}%，"
+REMINDER = ("⏰ <b>SLA 提醒</b>：工单 {number}（{priority}）的{clock}时限{state}，"
             "时限 {due}。\n{summary}")
 REMINDER_UNCLAIMED = ("⏰ <b>SLA 提醒</b>：工单 {number}（{priority}）<b>尚无人认领</b>，"
-                      "{clock}时限已用 {percent}%，时限 {due}。请尽快认领。\n{summary}")
+                      "{clock}时限{state}，时限 {due}。请尽快认领。\n{summary}")
 LEVEL_1 = ("🚨 <b>SLA 一级升级</b>：工单 {number}（{priority} · {team}）的{clock}时限{state}，"
            "时限 {due}。\n处理人：{assignee}\n{summary}")
 LEVEL_2 = ("🚨🚨 <b>SLA 二级升级</b>：工单 {number}（{priority} · {team}）的{clock}时限{state}，"
@@ -63,7 +63,8 @@ def alert_message(fired: Fired, tz: ZoneInfo) -> tuple[str, Rows]:
                   team=escape(fired.team_name),
                   summary=_summary(fired.category, fired.description),
                   assignee=escape(fired.assignee_name) if fired.assignee_name else UNCLAIMED,
-                  state=(OVERDUE if fired.percent >= 100 else USED).format(percent=fired.percent))
+                  state=(OVERDUE if fired.stated_percent >= 100 else USED).format(
+                      percent=fired.stated_percent))
     details = (BUTTON_DETAILS, pack(CARD_PREFIX, "info", ticket_id))
     if fired.level == "lead":
         text, rows = LEVEL_1.format(**values), [[(BUTTON_URGE, pack(PREFIX, "urge", ticket_id)),

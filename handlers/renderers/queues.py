@@ -24,6 +24,13 @@ NOT_TECHNICIAN = "无权操作：此命令供运维工程师使用。"
 NOT_LEAD = "无权操作：/team 仅供组长使用。"
 UNKNOWN_TEAM = "没有代码为 {code} 的支持组。可用：{codes}"
 NO_TEAMS = "您不属于任何支持组。"
+OVERVIEW_HEADER = ("<b>我负责的支持组 · 未完成工单</b>（{teams} 个组，共 {count} 张，"
+                   "其中已超时 {overdue} 张；各组内最紧急的在前）")
+OVERVIEW_TEAM = "\n\n<b>{team}</b>（{code}）：未完成 {count} 张{marks}"
+OVERVIEW_MARKS = "，🔴已超时 {overdue}，🟠即将超时 {at_risk}"
+OVERVIEW_QUIET = "\n\n没有未完成工单的组：{teams}"
+OVERVIEW_MORE = "\n   ……本组另有 {count} 张未列出，发送 /team {code} 查看全部。"
+OVERVIEW_FOOTER = "\n\n发送 /team 支持组代码 只看一个组；/ticket 工单号 查看详情。"
 FOOTER = "\n发送 /ticket 工单号 查看详情。"
 MORE = "\n……另有 {count} 张未列出。"
 DUE_KINDS = {"response": "响应", "resolution": "解决"}
@@ -93,3 +100,48 @@ def team_text(team_name: str, items: Sequence[TicketBrief], tz: ZoneInfo) -> str
                                        count=len(group)))
         lines += [line(i, t, tz, with_status=who is not None) for i, t in enumerate(group, 1)]
     return _fit(TEAM_HEADER.format(team=escape(team_name), count=len(items)), lines)
+
+
+Section = tuple[str, str, Sequence[TicketBrief]]  # team name, team code, its open tickets
+
+
+def _urgency(item: TicketBrief) -> tuple[bool, bool, bool, object, int]:
+    return (not item.overdue, not item.at_risk, item.due_at is None, item.due_at or 0, item.id)
+
+
+def overview_text(sections: Sequence[Section], tz: ZoneInfo) -> str:
+    """Several teams in one message: a section per team with open tickets, the overdue and at
+    risk ones of every team before any other line, whole lines only (within MESSAGE_LIMIT)."""
+    busy = [s for s in sections if s[2]]
+    everything = [item for _, _, items in busy for item in items]
+    head = OVERVIEW_HEADER.format(teams=len(sections), count=len(everything),
+                                  overdue=sum(i.overdue for i in everything))
+    quiet = [escape(name) for name, _, items in sections if not items]
+    tail = (OVERVIEW_QUIET.format(teams=trim("、".join(quiet), 300)) if quiet else "") \
+        + OVERVIEW_FOOTER
+    heads = {code: OVERVIEW_TEAM.format(team=escape(name), code=code, count=len(items),
+                                        marks=_marks(items)) for name, code, items in busy}
+    budget = MESSAGE_LIMIT - len(head) - len(tail) - sum(
+        len(h) + len(OVERVIEW_MORE) + 40 for h in heads.values())
+    rendered = {item.id: line(0, item, tz, with_status=True) for item in everything}
+    chosen: set[int] = set()
+    for item in sorted(everything, key=_urgency):
+        cost = len(rendered[item.id]) + 1
+        if cost > budget:
+            break
+        chosen.add(item.id)
+        budget -= cost
+    text = head
+    for _, code, items in busy:
+        shown = [i for i in items if i.id in chosen]
+        text += heads[code]
+        text += "".join("\n" + line(n, i, tz, with_status=True) for n, i in enumerate(shown, 1))
+        if len(shown) < len(items):
+            text += OVERVIEW_MORE.format(count=len(items) - len(shown), code=code)
+    return text + tail
+
+
+def _marks(items: Sequence[TicketBrief]) -> str:
+    overdue = sum(i.overdue for i in items)
+    at_risk = sum(i.at_risk and not i.overdue for i in items)
+    return OVERVIEW_MARKS.format(overdue=overdue, at_risk=at_risk) if overdue or at_risk else ""

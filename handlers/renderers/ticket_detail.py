@@ -10,6 +10,7 @@ from bot.lifecycle import CLOSED, NEW, RESOLVED, STATUS_LABELS
 from bot.models import Ticket, TicketEvent
 from bot.priority import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
 from handlers.callbacks import pack
+from handlers.renderers import attachments as attachment_texts
 from handlers.renderers.common import MESSAGE_LIMIT, escape, trim
 from handlers.renderers.limits import visible_length
 from handlers.renderers.report import local
@@ -35,7 +36,7 @@ DETAIL = (
     "响应时限：{response_due}\n"
     "解决时限：{resolution_due}\n"
     "{resolution}"
-    "\n问题描述：\n{description}\n\n<b>处理记录</b>\n{history}"
+    "\n问题描述：\n{description}{files}\n\n<b>处理记录</b>\n{history}"
 )
 EVENT_LABELS = {
     "created": "提交报修", "claim": "认领", "assign": "指派", "start": "开始处理",
@@ -123,6 +124,7 @@ def detail(ticket: Ticket, events: Sequence[TicketEvent], tz: ZoneInfo,
         response_due=local(ticket.response_due_at, tz) if ticket.response_due_at else "—",
         resolution_due=local(ticket.resolution_due_at, tz) if ticket.resolution_due_at else "—",
         resolution=resolution, description=escape(trim(ticket.description, 1500)),
+        files=attachment_texts.listing(ticket.attachments, tz),
         history="",
     )
     return _with_history(head, ticket.id, history_lines(events, tz, for_reporter))

@@ -134,7 +134,7 @@ async def test_the_demo_clock_control_brings_the_escalations(tmp_path: Path) -> 
                 assert response.status == 200
         group = await demo.emulator.wait_for_message(
             infra_group, lambda m: "SLA 提醒" in m["text"] and number in m["text"])
-        assert "响应时限已用 80%" in group["text"]
+        assert "响应时限已超时" in group["text"] and "已用" not in group["text"]
         lead = await demo.emulator.wait_for_message(2101, lambda m: "一级升级" in m["text"])
         supervisor = await demo.emulator.wait_for_message(3001, lambda m: "二级升级" in m["text"])
         assert number in lead["text"] and number in supervisor["text"]

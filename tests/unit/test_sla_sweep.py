@@ -8,13 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot import escalation, sla_alerts
 from bot.clock import AdjustableClock
 from bot.desk import Desk, open_desk
 from bot.escalation import EscalationRefused
 from bot.lifecycle import Origin
-from bot.models import Ticket
+from bot.models import Ticket, TicketEvent
 from bot.settings import Settings
 from schedules.sla_sweep import sweep
 from tests.support import sla_steps as steps
@@ -126,7 +127,13 @@ def test_a_team_without_leads_escalates_to_the_supervisors(desk: Desk) -> None:
     chats = steps.messages(desk)
     assert (3001, f"sla:{ticket_id}:response:100:3001") in chats
     reminder = [chat for chat, key in chats if ":response:80:" in key]
-    assert reminder == [3001]  # no group, nobody in the team: the fallback chain ends there
+    # no group, nobody in the team: the reminder falls back to the supervisors, who get the
+    # breach of the same clock in this sweep already: one message, not two (issue 17 §5)
+    assert reminder == []
+    with desk.sessions.begin() as session:
+        notes = session.scalars(select(TicketEvent.note).where(
+            TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "sla")).all()
+    assert any("80% → （已并入更高一级的通知）" in note for note in notes), notes
 
 
 def test_alert_thresholds_and_recipients_per_priority(tmp_path, database_url) -> None:
