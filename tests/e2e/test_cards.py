@@ -1,0 +1,71 @@
+"""The group card follows every change of its ticket; old buttons refuse to act (issue 17)."""
+
+from __future__ import annotations
+
+from bot.desk import Desk
+from bot.lifecycle import STATUS_LABELS
+from tests.e2e.test_work import INFRA_GROUP, LEAD, REPORTER, submit_ticket
+from tests.support.sandbox import Chatter, running_bot
+
+
+def labels(message: dict) -> set[str]:
+    markup = message.get("reply_markup") or {"inline_keyboard": []}
+    return {b["text"] for row in markup["inline_keyboard"] for b in row}
+
+
+async def card_showing(chat: Chatter, card: dict, status: str) -> dict:
+    """Wait until the card (same message) shows `status`; return it."""
+    return await chat.emulator.wait_for_message(
+        INFRA_GROUP, lambda m: m["message_id"] == card["message_id"]
+        and f"状态：{STATUS_LABELS[status]}" in m["text"])
+
+
+async def resolve(chat: Chatter, card: dict) -> dict:
+    """The assignee resolves from the card; return the reporter's resolution notice."""
+    await chat.press(LEAD, card, "已解决", wait_reply=False)
+    await chat.emulator.wait_for_message(LEAD, lambda m: "解决方案" in m["text"])
+    await chat.say(LEAD, "更换了交换机电源模块，链路恢复")
+    last_reporter = chat.last_id(REPORTER)
+    await chat.say(LEAD, "30")
+    return await chat.emulator.wait_for_message(REPORTER, lambda m: "未解决" in labels(m),
+                                                after_id=last_reporter)
+
+
+async def test_the_card_follows_every_transition(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        _, card = await submit_ticket(chat)
+        await chat.press(LEAD, card, "认领", wait_reply=False)
+        card = await card_showing(chat, card, "assigned")
+        _, menu = await chat.press(LEAD, card, "挂起")
+        await chat.press(LEAD, menu, "等待厂商")
+        card = await card_showing(chat, card, "pending")
+        await chat.press(LEAD, card, "处理中", wait_reply=False)
+        card = await card_showing(chat, card, "in_progress")
+        resolved = await resolve(chat, card)
+        card = await card_showing(chat, card, "resolved")
+        assert labels(card) == {"详情"}
+
+        await chat.press(REPORTER, resolved, "未解决")
+        last_lead = chat.last_id(LEAD)
+        await chat.say(REPORTER, "还是断网，三楼整层不通")
+        card = await card_showing(chat, card, "in_progress")
+        assert {"挂起", "已解决", "转派"} <= labels(card)
+        told = await chat.emulator.wait_for_message(LEAD, lambda m: "重新打开" in m["text"],
+                                                    after_id=last_lead)
+        assert {"挂起", "已解决"} <= labels(told)  # the assignee can act from the notice
+
+        resolved = await resolve(chat, card)
+        card = await card_showing(chat, card, "resolved")
+        await chat.press(REPORTER, resolved, "已解决")
+        card = await card_showing(chat, card, "closed")
+        assert labels(card) == {"详情"}
+
+
+async def test_the_card_shows_a_cancelled_ticket(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        number, card = await submit_ticket(chat)
+        await chat.send(REPORTER, f"/ticket {number}")
+        detail = await chat.emulator.wait_for_message(REPORTER, lambda m: "撤销工单" in labels(m))
+        await chat.press(REPORTER, detail, "撤销工单")
+        card = await card_showing(chat, card, "cancelled")
+        assert labels(card) == {"详情"}
