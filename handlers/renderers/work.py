@@ -43,17 +43,21 @@ BUTTON_DRAFT_NO = "不用了"
 Rows = list[list[tuple[str, str]]]
 
 
-def pend_rows(ticket_id: int, reasons: dict[str, str]) -> Rows:
-    rows = [[(label, pack(PREFIX, "pendr", ticket_id, code))] for code, label in reasons.items()]
-    rows.append([(BUTTON_TYPE_REASON, pack(PREFIX, "pendt", ticket_id))])
+def pend_rows(ticket_id: int, reasons: dict[str, str], version: int) -> Rows:
+    """The pend reasons; each button carries the ticket's version (handlers.versions)."""
+    rows = [[(label, pack(PREFIX, "pendr", ticket_id, code, version))]
+            for code, label in reasons.items()]
+    rows.append([(BUTTON_TYPE_REASON, pack(PREFIX, "pendt", ticket_id, version))])
     return rows
 
 
 def reassign_rows(ticket_id: int, people: list[tuple[int, str]],
-                  teams: list[tuple[str, str]]) -> Rows:
-    rows = [[(f"👤 {name}", pack(PREFIX, "to", ticket_id, person_id))]
+                  teams: list[tuple[str, str]], version: int) -> Rows:
+    """The team's people, then the other teams; each button carries the ticket's version."""
+    rows = [[(f"👤 {name}", pack(PREFIX, "to", ticket_id, person_id, version))]
             for person_id, name in people]
-    rows += [[(f"👥 {name}", pack(PREFIX, "team", ticket_id, code))] for code, name in teams]
+    rows += [[(f"👥 {name}", pack(PREFIX, "team", ticket_id, code, version))]
+             for code, name in teams]
     return rows
 
 

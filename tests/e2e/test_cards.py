@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.desk import Desk
-from bot.lifecycle import STATUS_LABELS
-from tests.e2e.test_work import INFRA_GROUP, LEAD, REPORTER, submit_ticket
+from bot.duty import team_by_code
+from bot.lifecycle import STATUS_LABELS, Origin
+from bot.models import Notification, Ticket
+from bot.people import find_by_telegram_id
+from bot.team_changes import release
+from tests.e2e.test_work import INFRA_GROUP, LEAD, REPORTER, TECH, submit_ticket
 from tests.support.sandbox import Chatter, running_bot
 
 
@@ -69,3 +75,62 @@ async def test_the_card_shows_a_cancelled_ticket(desk: Desk) -> None:
         await chat.press(REPORTER, detail, "撤销工单")
         card = await card_showing(chat, card, "cancelled")
         assert labels(card) == {"详情"}
+
+
+def ticket_status(desk: Desk, number: str) -> str:
+    with desk.sessions.begin() as session:
+        return session.scalar(select(Ticket.status).where(Ticket.number == number))
+
+
+async def test_an_old_pend_reason_prompt_refuses_after_resuming(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        number, card = await submit_ticket(chat)
+        await chat.press(LEAD, card, "认领", wait_reply=False)
+        card = await card_showing(chat, card, "assigned")
+        _, menu = await chat.press(LEAD, card, "挂起")
+        await chat.press(LEAD, menu, "等待厂商")
+        card = await card_showing(chat, card, "pending")
+        await chat.press(LEAD, card, "处理中", wait_reply=False)
+        await card_showing(chat, card, "in_progress")
+        answer, _ = await chat.press(LEAD, menu, "等待备件", wait_reply=False)
+        assert "该按钮已失效" in answer["text"] and answer["show_alert"]
+        answer, _ = await chat.press(LEAD, menu, "其他原因（输入）", wait_reply=False)
+        assert "该按钮已失效" in answer["text"]
+        assert ticket_status(desk, number) == "in_progress"
+        with desk.sessions.begin() as session:  # stored before the press was answered
+            pended = session.scalars(select(Notification.text).where(
+                Notification.text.contains("已挂起"))).all()
+        assert len(pended) == 1
+
+
+async def test_an_old_reassign_list_refuses_after_the_ticket_moved_on(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        number, card = await submit_ticket(chat)
+        await chat.press(LEAD, card, "认领", wait_reply=False)
+        card = await card_showing(chat, card, "assigned")
+        _, moves = await chat.press(LEAD, card, "转派")
+        _, menu = await chat.press(LEAD, card, "挂起")
+        await chat.press(LEAD, menu, "等待厂商")
+        await card_showing(chat, card, "pending")
+        person = next(label for label in labels(moves) if label.startswith("👤"))
+        answer, _ = await chat.press(LEAD, moves, person, wait_reply=False)
+        assert "该按钮已失效" in answer["text"]
+        assert ticket_status(desk, number) == "pending"
+
+
+async def test_an_old_queue_claim_button_refuses_once_the_ticket_moved_on(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        number, card = await submit_ticket(chat)
+        queue = await chat.say(TECH, "/queue")
+        await chat.press(LEAD, card, "认领", wait_reply=False)
+        await card_showing(chat, card, "assigned")
+        with desk.sessions.begin() as session:  # the lead leaves: back to the queue
+            lead = find_by_telegram_id(session, LEAD)
+            release(session, lead, team_by_code(session, "infra"), Origin(lead.id),
+                    desk.clock.now(), remove=False)
+        answer, _ = await chat.press(TECH, queue, f"认领 {number}", wait_reply=False)
+        assert "该按钮已失效" in answer["text"]
+        assert ticket_status(desk, number) == "new"
+        fresh = await chat.say(TECH, "/queue")
+        answer, _ = await chat.press(TECH, fresh, f"认领 {number}", wait_reply=False)
+        assert "认领成功" in answer["text"]
