@@ -251,8 +251,7 @@ async def _move_to_person(update, context, person, ticket_id, args) -> None:
                                              origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None
-        notify.to_person(session, desk, target.telegram_id,
-                         texts.TO_ASSIGNEE_NEW.format(number=ticket.number), ticket_id=ticket.id)
+        notify.assigned(session, desk, ticket, person.name)
         text = texts.MOVED_TO_PERSON.format(number=ticket.number, name=escape(target.name))
     await update.callback_query.answer()
     await reply(update, text)

@@ -33,7 +33,8 @@ TO_REPORTER_STARTED = "🔧 您的工单 {number} 正在处理中。"
 TO_REPORTER_PENDED = "⏸ 您的工单 {number} 已挂起：{reason}"
 TO_REPORTER_RESOLVED = ("✅ 您的工单 {number} 已处理完成。\n解决方案：{resolution}\n\n"
                         "问题是否已经解决？")
-TO_ASSIGNEE_NEW = "📌 工单 {number} 已转派给您处理。"
+TO_ASSIGNEE_NEW = "📌 {name} 将工单 {number} 转派给您处理。"
+TO_REPORTER_REASSIGNED = "👤 您的工单 {number} 现由 {name} 处理。"
 TO_TEAM_MOVED = "↪️ 工单 {number} 从 {source} 转来，等待认领。"
 
 BUTTON_TYPE_REASON = "其他原因（输入）"

@@ -134,3 +134,27 @@ async def test_an_old_queue_claim_button_refuses_once_the_ticket_moved_on(desk: 
         fresh = await chat.say(TECH, "/queue")
         answer, _ = await chat.press(TECH, fresh, f"认领 {number}", wait_reply=False)
         assert "认领成功" in answer["text"]
+
+
+async def test_the_new_assignee_gets_the_full_card_and_the_reporter_is_told(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        number, card = await submit_ticket(chat, "机房交换机告警，三楼整层断网")
+        await chat.press(LEAD, card, "认领", wait_reply=False)
+        card = await card_showing(chat, card, "assigned")
+        _, moves = await chat.press(LEAD, card, "转派")
+        last_tech, last_reporter = chat.last_id(TECH), chat.last_id(REPORTER)
+        await chat.press(LEAD, moves, "👤 陈工")
+        mine = await chat.emulator.wait_for_message(TECH, lambda m: number in m["text"],
+                                                    after_id=last_tech)
+        assert "李工 将工单" in mine["text"] and "转派给您处理" in mine["text"]
+        assert "三楼整层断网" in mine["text"] and "解决时限：" in mine["text"]
+        assert {"处理中", "挂起", "已解决", "详情"} <= labels(mine)
+        told = await chat.emulator.wait_for_message(REPORTER, lambda m: "现由" in m["text"],
+                                                    after_id=last_reporter)
+        assert f"您的工单 {number} 现由 陈工 处理" in told["text"]
+
+        answer, _ = await chat.press(TECH, mine, "处理中", wait_reply=False)
+        assert not answer.get("show_alert")
+        await card_showing(chat, card, "in_progress")
+        await chat.emulator.wait_for_message(  # the private card follows the ticket too
+            TECH, lambda m: m["message_id"] == mine["message_id"] and "状态：处理中" in m["text"])
