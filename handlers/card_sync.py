@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,9 +24,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import chat_migrations, message_links, outbox
+from bot import card_sla, chat_migrations, message_links, outbox
 from bot.desk import Desk
-from bot.models import Ticket
+from bot.models import SlaAlert, Ticket
 from bot.telegram_http import BACKGROUND
 from handlers.callbacks import as_json, markup
 from handlers.common import DESK_KEY
@@ -42,7 +43,8 @@ _REPLACED_KEPT = 20000  # replaced cards remembered (their presses are refused)
 
 
 _SIGNATURE = (Ticket.status, Ticket.assignee_id, Ticket.team_id, Ticket.pending_reason,
-              Ticket.updated_at)  # what a card shows changes only when one of these does
+              Ticket.updated_at)  # what a card shows changes only when one of these (or the
+#                                   ticket's SLA mark, bot.card_sla) does
 
 
 class CardRefresher:
@@ -149,6 +151,23 @@ async def refresh_cards(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> N
     request_refresh(context, ticket_id)
 
 
+async def refresh_alerted(application: Application, since: datetime) -> None:
+    """After an SLA sweep: refresh the cards of the tickets it alerted about (their SLA mark
+    — 即将超时, 已超时, 已升级 — may have changed)."""
+    refresher = application.bot_data.get(REFRESHER_KEY)
+    if refresher is None:
+        return
+    desk: Desk = application.bot_data[DESK_KEY]
+    for ticket_id in await desk.database.run(_alerted_since, desk, since):
+        refresher.request(ticket_id)
+
+
+def _alerted_since(desk: Desk, since: datetime) -> list[int]:
+    with desk.database.transaction() as session:
+        return list(session.scalars(select(SlaAlert.ticket_id).where(
+            SlaAlert.fired_at >= since).distinct()))
+
+
 def refresh_if_stale(context: ContextTypes.DEFAULT_TYPE, query: Any, ticket_id: int,
                      status: str | None) -> None:
     """A press on a card that no longer shows its ticket's state: bring the card up to date."""
@@ -228,13 +247,16 @@ def _card_state(desk: Desk, ticket_id: int, shown: tuple[Any, ...] | None
                 ) -> tuple[tuple[Any, ...], str, list, list[tuple[int, int]]] | None:
     """The ticket's card and where it is posted; None if the cards already show it."""
     with desk.database.transaction() as session:
-        signature = session.execute(select(*_SIGNATURE).where(Ticket.id == ticket_id)).first()
-        if signature is None or shown == tuple(signature):
-            return None
         ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            return None
+        sla = card_sla.mark(ticket, desk.sla, desk.clock.now())
+        signature = (*(getattr(ticket, column.key) for column in _SIGNATURE), sla)
+        if shown == signature:
+            return None
         links = [(link.chat_id, link.message_id)
                  for link in message_links.messages_of(session, ticket_id, "card")]
-        return tuple(signature), card_text(ticket, desk.timezone), card_rows(ticket), links
+        return signature, card_text(ticket, desk.timezone, sla), card_rows(ticket), links
 
 
 def _migrated(desk: Desk, old_chat_id: int, new_chat_id: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from telegram.ext import ContextTypes
 
-from bot import outbox
+from bot import card_sla, outbox
 from bot.desk import Desk
 from bot.models import Ticket
 from bot.routing import new_ticket_recipients
@@ -20,6 +20,11 @@ from handlers.renderers.queues import DEPARTURE_TO_LEAD, RETURNED_CARD_NOTE
 SENDER_KEY = "outbox_sender"
 
 
+def card_of(desk: Desk, ticket: Ticket) -> str:
+    """The ticket's card text as of now (with its SLA mark)."""
+    return card_text(ticket, desk.timezone, card_sla.mark(ticket, desk.sla, desk.clock.now()))
+
+
 def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = None) -> None:
     """The ticket's card to its team's group and the on-duty technician (see bot.routing).
 
@@ -27,7 +32,7 @@ def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = 
     team (`note` says where it came from) is always posted.
     """
     now = desk.clock.now()
-    text, rows = card_text(ticket, desk.timezone), as_json(card_rows(ticket))
+    text, rows = card_of(desk, ticket), as_json(card_rows(ticket))
     if note:
         text = f"{note}\n\n{text}"
     recipients = new_ticket_recipients(session, ticket, desk.roster, now)
@@ -47,7 +52,7 @@ def assigned(session: Session, desk: Desk, ticket: Ticket, by_name: str) -> None
     note = work_texts.TO_ASSIGNEE_NEW.format(number=ticket.number, name=escape(by_name))
     if assignee.telegram_id is not None:
         outbox.enqueue(session, desk.clock.now(), assignee.telegram_id,
-                       fit_html(f"{note}\n\n{card_text(ticket, desk.timezone)}"),
+                       fit_html(f"{note}\n\n{card_of(desk, ticket)}"),
                        keyboard=as_json(card_rows(ticket)), kind="card", ticket_id=ticket.id)
     to_person(session, desk, ticket.reporter.telegram_id,
               work_texts.TO_REPORTER_REASSIGNED.format(number=ticket.number,

@@ -10,6 +10,7 @@ from bot.lifecycle import STATUS_LABELS, Origin
 from bot.models import Notification, Ticket
 from bot.people import find_by_telegram_id
 from bot.team_changes import release
+from tests.e2e.test_escalation import bj, fast_forward
 from tests.e2e.test_work import INFRA_GROUP, LEAD, REPORTER, TECH, submit_ticket
 from tests.support.sandbox import Chatter, running_bot
 
@@ -158,3 +159,27 @@ async def test_the_new_assignee_gets_the_full_card_and_the_reporter_is_told(desk
         await card_showing(chat, card, "in_progress")
         await chat.emulator.wait_for_message(  # the private card follows the ticket too
             TECH, lambda m: m["message_id"] == mine["message_id"] and "状态：处理中" in m["text"])
+
+
+async def test_an_unclaimed_card_shows_soon_overdue_and_escalated(desk: Desk) -> None:
+    async with running_bot(desk) as chat:
+        number, card = await submit_ticket(chat)  # P2, Monday 10:00: respond by 10:30
+        assert "超时" not in card["text"] and "升级" not in card["text"]
+
+        def shown(*words: str):
+            return lambda m: m["message_id"] == card["message_id"] and all(
+                w in m["text"] for w in words)
+
+        await fast_forward(desk, chat, bj(23, 10, 25))  # 83 % of the response target
+        await chat.emulator.wait_for_message(INFRA_GROUP, shown(
+            "⚠️ 即将超时", "时限：⚠️ 即将超时（响应时限 11月23日 周一 10:30）", "待认领"))
+        await fast_forward(desk, chat, bj(23, 10, 31))
+        late = await chat.emulator.wait_for_message(INFRA_GROUP, shown(
+            "⏰ 已超时 · 🚨 已升级至组长", "（响应时限 11月23日 周一 10:30）"))
+        assert "即将超时" not in late["text"] and "认领" in labels(late)
+        await fast_forward(desk, chat, bj(23, 10, 46))
+        await chat.emulator.wait_for_message(INFRA_GROUP, shown("已升级至主管", "⏰ 已超时"))
+
+        await chat.press(LEAD, card, "认领", wait_reply=False)  # the resolution clock now
+        claimed = await card_showing(chat, card, "assigned")
+        assert "超时" not in claimed["text"] and "升级" not in claimed["text"]
