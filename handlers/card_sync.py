@@ -61,6 +61,9 @@ class CardRefresher:
         self._timers: dict[int, asyncio.TimerHandle] = {}  # ticket -> its retry
         self.retry_first = 1.0  # seconds before the first retry of a failed edit; doubles
         self.replaced: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self.catch_up_seconds = 30.0  # how often changes made elsewhere are looked for
+        self._since: datetime | None = None  # tickets changed from then on are caught up
+        self._catching_up: asyncio.Task[None] | None = None
 
     def request(self, ticket_id: int) -> None:
         """Bring this ticket's cards up to date soon."""
@@ -69,6 +72,26 @@ class CardRefresher:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="card-refresher")
+        self._catching_up = asyncio.create_task(self._catch_up_often(), name="card-catch-up")
+
+    async def catch_up(self) -> None:
+        """Refresh the tickets changed since the last look, whoever changed them: the CLI
+        (someone left a team), another process, or a path that forgot to ask."""
+        desk: Desk = self.application.bot_data[DESK_KEY]
+        if self._since is None:
+            self._since = desk.clock.now()
+            return
+        ticket_ids, self._since = await desk.database.run(_changed_since, desk, self._since)
+        for ticket_id in ticket_ids:
+            self.request(ticket_id)
+
+    async def _catch_up_often(self) -> None:
+        while True:
+            try:
+                await self.catch_up()
+            except Exception:  # the database may be away for a moment: look again later
+                logger.exception("looking for changed tickets failed")
+            await asyncio.sleep(self.catch_up_seconds)
 
     def retry_later(self, ticket_id: int) -> None:
         """An edit failed for a reason that may pass: try the ticket's cards again later."""
@@ -93,6 +116,10 @@ class CardRefresher:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            await asyncio.gather(self._catching_up, return_exceptions=True)
+            self._catching_up = None
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -257,6 +284,15 @@ def _card_state(desk: Desk, ticket_id: int, shown: tuple[Any, ...] | None
         links = [(link.chat_id, link.message_id)
                  for link in message_links.messages_of(session, ticket_id, "card")]
         return signature, card_text(ticket, desk.timezone, sla), card_rows(ticket), links
+
+
+def _changed_since(desk: Desk, since: datetime) -> tuple[list[int], datetime]:
+    """The tickets changed at or after `since` (at most _REMEMBERED), and the next `since`."""
+    with desk.database.transaction() as session:
+        rows = session.execute(select(Ticket.id, Ticket.updated_at)
+                               .where(Ticket.updated_at >= since)
+                               .order_by(Ticket.updated_at).limit(_REMEMBERED)).all()
+    return [row.id for row in rows], max((row.updated_at for row in rows), default=since)
 
 
 def _migrated(desk: Desk, old_chat_id: int, new_chat_id: int) -> None:

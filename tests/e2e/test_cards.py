@@ -10,6 +10,7 @@ from bot.lifecycle import STATUS_LABELS, Origin
 from bot.models import Notification, Ticket
 from bot.people import find_by_telegram_id
 from bot.team_changes import release
+from handlers.card_sync import REFRESHER_KEY
 from tests.e2e.test_escalation import bj, fast_forward
 from tests.e2e.test_work import INFRA_GROUP, LEAD, REPORTER, TECH, submit_ticket
 from tests.support.sandbox import Chatter, running_bot
@@ -183,3 +184,18 @@ async def test_an_unclaimed_card_shows_soon_overdue_and_escalated(desk: Desk) ->
         await chat.press(LEAD, card, "认领", wait_reply=False)  # the resolution clock now
         claimed = await card_showing(chat, card, "assigned")
         assert "超时" not in claimed["text"] and "升级" not in claimed["text"]
+
+
+async def test_a_change_made_outside_the_bot_refreshes_the_card(desk: Desk) -> None:
+    """`govdesk duty leave` (another process) returns a ticket to the queue: the card follows."""
+    async with running_bot(desk) as chat:
+        _, card = await submit_ticket(chat)
+        await chat.press(LEAD, card, "认领", wait_reply=False)
+        await card_showing(chat, card, "assigned")
+        with desk.sessions.begin() as session:  # as the command line does it
+            lead = find_by_telegram_id(session, LEAD)
+            release(session, lead, team_by_code(session, "infra"), Origin(lead.id),
+                    desk.clock.now(), remove=False)
+        await chat.application.bot_data[REFRESHER_KEY].catch_up()  # what it does every 30 s
+        card = await card_showing(chat, card, "new")
+        assert "认领" in labels(card)
