@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Ticket, TicketEvent
@@ -108,3 +109,14 @@ def record_for(session: Session, ticket_id: int, kind: str, origin: Origin, now:
                         chat_id=origin.chat_id, source=origin.source, data=dict(data))
     session.add(event)
     return event
+
+
+def version(session: Session, ticket_id: int) -> int:
+    """How many status changes (claim, assign, pend, resume …) the ticket has had.
+
+    A button shown for one state of the ticket carries this number and acts only while it
+    is unchanged: a prompt answered after the ticket moved on is refused, not replayed.
+    """
+    return session.scalar(
+        select(func.count()).select_from(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.from_status.is_not(None))) or 0

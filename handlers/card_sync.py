@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,9 +24,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import chat_migrations, message_links, outbox
+from bot import card_sla, chat_migrations, message_links, outbox
 from bot.desk import Desk
-from bot.models import Ticket
+from bot.models import SlaAlert, Ticket
 from bot.telegram_http import BACKGROUND
 from handlers.callbacks import as_json, markup
 from handlers.common import DESK_KEY
@@ -42,7 +43,8 @@ _REPLACED_KEPT = 20000  # replaced cards remembered (their presses are refused)
 
 
 _SIGNATURE = (Ticket.status, Ticket.assignee_id, Ticket.team_id, Ticket.pending_reason,
-              Ticket.updated_at)  # what a card shows changes only when one of these does
+              Ticket.updated_at)  # what a card shows changes only when one of these (or the
+#                                   ticket's SLA mark, bot.card_sla) does
 
 
 class CardRefresher:
@@ -59,6 +61,9 @@ class CardRefresher:
         self._timers: dict[int, asyncio.TimerHandle] = {}  # ticket -> its retry
         self.retry_first = 1.0  # seconds before the first retry of a failed edit; doubles
         self.replaced: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self.catch_up_seconds = 30.0  # how often changes made elsewhere are looked for
+        self._since: datetime | None = None  # tickets changed from then on are caught up
+        self._catching_up: asyncio.Task[None] | None = None
 
     def request(self, ticket_id: int) -> None:
         """Bring this ticket's cards up to date soon."""
@@ -67,6 +72,26 @@ class CardRefresher:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="card-refresher")
+        self._catching_up = asyncio.create_task(self._catch_up_often(), name="card-catch-up")
+
+    async def catch_up(self) -> None:
+        """Refresh the tickets changed since the last look, whoever changed them: the CLI
+        (someone left a team), another process, or a path that forgot to ask."""
+        desk: Desk = self.application.bot_data[DESK_KEY]
+        if self._since is None:
+            self._since = desk.clock.now()
+            return
+        ticket_ids, self._since = await desk.database.run(_changed_since, desk, self._since)
+        for ticket_id in ticket_ids:
+            self.request(ticket_id)
+
+    async def _catch_up_often(self) -> None:
+        while True:
+            try:
+                await self.catch_up()
+            except Exception:  # the database may be away for a moment: look again later
+                logger.exception("looking for changed tickets failed")
+            await asyncio.sleep(self.catch_up_seconds)
 
     def retry_later(self, ticket_id: int) -> None:
         """An edit failed for a reason that may pass: try the ticket's cards again later."""
@@ -91,6 +116,10 @@ class CardRefresher:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            await asyncio.gather(self._catching_up, return_exceptions=True)
+            self._catching_up = None
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -147,6 +176,23 @@ def request_refresh(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> None:
 async def refresh_cards(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> None:
     """Refresh the ticket's cards in the background (kept async for its callers)."""
     request_refresh(context, ticket_id)
+
+
+async def refresh_alerted(application: Application, since: datetime) -> None:
+    """After an SLA sweep: refresh the cards of the tickets it alerted about (their SLA mark
+    — 即将超时, 已超时, 已升级 — may have changed)."""
+    refresher = application.bot_data.get(REFRESHER_KEY)
+    if refresher is None:
+        return
+    desk: Desk = application.bot_data[DESK_KEY]
+    for ticket_id in await desk.database.run(_alerted_since, desk, since):
+        refresher.request(ticket_id)
+
+
+def _alerted_since(desk: Desk, since: datetime) -> list[int]:
+    with desk.database.transaction() as session:
+        return list(session.scalars(select(SlaAlert.ticket_id).where(
+            SlaAlert.fired_at >= since).distinct()))
 
 
 def refresh_if_stale(context: ContextTypes.DEFAULT_TYPE, query: Any, ticket_id: int,
@@ -228,13 +274,25 @@ def _card_state(desk: Desk, ticket_id: int, shown: tuple[Any, ...] | None
                 ) -> tuple[tuple[Any, ...], str, list, list[tuple[int, int]]] | None:
     """The ticket's card and where it is posted; None if the cards already show it."""
     with desk.database.transaction() as session:
-        signature = session.execute(select(*_SIGNATURE).where(Ticket.id == ticket_id)).first()
-        if signature is None or shown == tuple(signature):
-            return None
         ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            return None
+        sla = card_sla.mark(ticket, desk.sla, desk.clock.now())
+        signature = (*(getattr(ticket, column.key) for column in _SIGNATURE), sla)
+        if shown == signature:
+            return None
         links = [(link.chat_id, link.message_id)
                  for link in message_links.messages_of(session, ticket_id, "card")]
-        return tuple(signature), card_text(ticket, desk.timezone), card_rows(ticket), links
+        return signature, card_text(ticket, desk.timezone, sla), card_rows(ticket), links
+
+
+def _changed_since(desk: Desk, since: datetime) -> tuple[list[int], datetime]:
+    """The tickets changed at or after `since` (at most _REMEMBERED), and the next `since`."""
+    with desk.database.transaction() as session:
+        rows = session.execute(select(Ticket.id, Ticket.updated_at)
+                               .where(Ticket.updated_at >= since)
+                               .order_by(Ticket.updated_at).limit(_REMEMBERED)).all()
+    return [row.id for row in rows], max((row.updated_at for row in rows), default=since)
 
 
 def _migrated(desk: Desk, old_chat_id: int, new_chat_id: int) -> None:

@@ -14,10 +14,10 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import escalation, outbox, sla_explain, tickets
 from bot.escalation import EscalationRefused
-from bot.lifecycle import TransitionRefused
+from bot.lifecycle import TransitionRefused, version
 from bot.models import Team, Ticket
 from bot.people import PersonView
-from handlers import notify
+from handlers import notify, versions
 from handlers.callbacks import as_json, markup, parse
 from handlers.card_sync import refresh_cards
 from handlers.common import desk_of, origin_of, person_of, reply
@@ -35,13 +35,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     callback = parse(query.data, texts.PREFIX)
     action = ACTIONS.get(callback.action) if callback else None
-    ticket_id = callback.number(0) if callback and len(callback.args) == 1 else None
+    size = 2 if action is _mine else 1  # 我来接管 carries the version it was shown for
+    ticket_id = callback.number(0) if callback and len(callback.args) == size else None
     if action is None or ticket_id is None:
         await query.answer(texts.STALE, show_alert=True)
         return
     person = person_of(update, context)
     if person is None or not person.is_staff:
         await query.answer(texts.NOT_STAFF, show_alert=True)
+        return
+    if action is _mine:
+        await _mine(update, context, person, ticket_id, versions.split(callback.args[1:])[1])
         return
     await action(update, context, person, ticket_id)
 
@@ -88,10 +92,10 @@ async def _move(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     with desk.sessions.begin() as session:
         ticket = _ticket(session, ticket_id, person, 1)
         people, teams = _choices(session, ticket)
-        number = ticket.number
+        number, shown = ticket.number, version(session, ticket_id)
     await update.callback_query.answer()
     await reply(update, work_texts.ASK_REASSIGN.format(number=number),
-                reply_markup=markup(work_texts.reassign_rows(ticket_id, people, teams)))
+                reply_markup=markup(work_texts.reassign_rows(ticket_id, people, teams, shown)))
 
 
 @refusals
@@ -102,10 +106,10 @@ async def _take(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     with desk.sessions.begin() as session:
         ticket = _ticket(session, ticket_id, person, 2)
         people, teams = _choices(session, ticket)
-        number = ticket.number
+        number, shown = ticket.number, version(session, ticket_id)
     await update.callback_query.answer()
     await reply(update, texts.ASK_TAKE.format(number=number),
-                reply_markup=markup(texts.take_rows(ticket_id, people, teams)))
+                reply_markup=markup(texts.take_rows(ticket_id, people, teams, shown)))
 
 
 def _choices(session, ticket: Ticket) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
@@ -118,10 +122,11 @@ def _choices(session, ticket: Ticket) -> tuple[list[tuple[int, str]], list[tuple
 
 @refusals
 async def _mine(update: Update, context: ContextTypes.DEFAULT_TYPE, person: PersonView,
-                ticket_id: int) -> None:
+                ticket_id: int, shown: int | None = None) -> None:
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         ticket = _ticket(session, ticket_id, person, 2)
+        versions.check(session, ticket_id, shown)
         try:
             escalation.take_over(session, ticket, person, origin_of(update, person),
                                  desk.clock.now())

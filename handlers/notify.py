@@ -5,18 +5,24 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from telegram.ext import ContextTypes
 
-from bot import outbox
+from bot import card_sla, outbox
 from bot.desk import Desk
 from bot.models import Ticket
 from bot.routing import new_ticket_recipients
 from bot.team_changes import Departure
 from handlers.callbacks import as_json
+from handlers.renderers import work as work_texts
 from handlers.renderers.cards import card_rows, card_text
 from handlers.renderers.common import escape
 from handlers.renderers.limits import fit_html
 from handlers.renderers.queues import DEPARTURE_TO_LEAD, RETURNED_CARD_NOTE
 
 SENDER_KEY = "outbox_sender"
+
+
+def card_of(desk: Desk, ticket: Ticket) -> str:
+    """The ticket's card text as of now (with its SLA mark)."""
+    return card_text(ticket, desk.timezone, card_sla.mark(ticket, desk.sla, desk.clock.now()))
 
 
 def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = None) -> None:
@@ -26,7 +32,7 @@ def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = 
     team (`note` says where it came from) is always posted.
     """
     now = desk.clock.now()
-    text, rows = card_text(ticket, desk.timezone), as_json(card_rows(ticket))
+    text, rows = card_of(desk, ticket), as_json(card_rows(ticket))
     if note:
         text = f"{note}\n\n{text}"
     recipients = new_ticket_recipients(session, ticket, desk.roster, now)
@@ -35,6 +41,23 @@ def new_ticket(session: Session, desk: Desk, ticket: Ticket, note: str | None = 
         key = None if note else f"card:{ticket.id}:{chat_id}:new"
         outbox.enqueue(session, now, chat_id, text, keyboard=rows, kind="card",
                        ticket_id=ticket.id, dedupe_key=key)
+
+
+def assigned(session: Session, desk: Desk, ticket: Ticket, by_name: str) -> None:
+    """A ticket handed to a person (转派/指派): they get its full card with its actions (in
+    private, kept up to date like the group's); the reporter is told who handles it now."""
+    assignee = ticket.assignee
+    if assignee is None:
+        return
+    note = work_texts.TO_ASSIGNEE_NEW.format(number=ticket.number, name=escape(by_name))
+    if assignee.telegram_id is not None:
+        outbox.enqueue(session, desk.clock.now(), assignee.telegram_id,
+                       fit_html(f"{note}\n\n{card_of(desk, ticket)}"),
+                       keyboard=as_json(card_rows(ticket)), kind="card", ticket_id=ticket.id)
+    to_person(session, desk, ticket.reporter.telegram_id,
+              work_texts.TO_REPORTER_REASSIGNED.format(number=ticket.number,
+                                                       name=escape(assignee.name)),
+              ticket_id=ticket.id, kind="status")
 
 
 def to_person(session: Session, desk: Desk, telegram_id: int | None, text: str, *,

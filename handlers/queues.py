@@ -9,6 +9,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import queues
 from bot.desk import Desk
+from bot.lifecycle import version
 from bot.models import Team
 from handlers.callbacks import markup
 from handlers.common import desk_of, person_of, reply
@@ -42,10 +43,11 @@ async def show_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         teams = _teams(session, None if everything else person.team_codes)
         items = queues.unclaimed(session, desk.sla, [t.code for t in teams], desk.clock.now())
         names = [t.name for t in teams]
+        versions = {t.id: version(session, t.id) for t in items[:texts.CLAIM_BUTTONS]}
     if not teams:
         await reply(update, texts.NO_TEAMS)
         return
-    rows = texts.queue_rows(items)
+    rows = texts.queue_rows(items, versions)
     await reply(update, texts.queue_text(items, names, desk.timezone),
                 reply_markup=markup(rows) if rows else None)
 

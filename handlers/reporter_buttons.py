@@ -11,10 +11,12 @@ from bot.lifecycle import CLOSED, Origin, TransitionRefused
 from bot.models import Ticket
 from handlers import notify
 from handlers.callbacks import drop_buttons, markup, parse
+from handlers.card_sync import request_refresh
 from handlers.common import desk_of, person_of, reply
 from handlers.flows import FlowStep, register_flow
 from handlers.refusals import Refusal, refusals
 from handlers.renderers import ticket_detail as texts
+from handlers.renderers.cards import card_rows
 from handlers.renderers.common import escape
 
 REOPEN_FLOW, RATING_FLOW = "reopen", "rating"
@@ -69,6 +71,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     await drop_buttons(query)
     await reply(update, text, reply_markup=markup(rows) if rows else None)
+    request_refresh(context, ticket_id)  # cancel / confirm change what the card shows
     notify.wake(context)
 
 
@@ -123,11 +126,12 @@ async def _reopen_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, tex
             notify.to_person(session, desk, ticket.assignee.telegram_id,
                              TO_ASSIGNEE_REOPENED.format(number=ticket.number,
                                                          reason=escape(text.strip()[:500])),
-                             ticket_id=ticket.id)
+                             ticket_id=ticket.id, rows=card_rows(ticket))
         number = ticket.number if ticket else ""
     if refusal is not None:
         await reply(update, refusal)
         return
+    request_refresh(context, ticket.id)  # the card shows 处理中 and its actions again
     notify.wake(context)
     await reply(update, REOPENED.format(number=number))
 

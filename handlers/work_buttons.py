@@ -12,10 +12,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import work
-from bot.lifecycle import TransitionRefused
+from bot.lifecycle import TransitionRefused, version
 from bot.models import Ticket
 from bot.people import PersonView
-from handlers import claims, notify, relay, work_flows
+from handlers import claims, notify, relay, versions, work_flows
 from handlers.callbacks import parse
 from handlers.card_sync import refresh_cards, refresh_if_stale
 from handlers.card_sync import replaced as card_replaced
@@ -41,6 +41,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.CARD_REPLACED, show_alert=True)
         return
     if action is claims.claim:  # the hot path: who pressed is looked up with the claim
+        if len(callback.args) > 1 and not _still_shown(context, ticket_id, callback.args[1:]):
+            await query.answer(texts.STALE, show_alert=True)  # an old /queue list's button
+            return
         await claims.claim(update, context, None, ticket_id, ())
         return
     person = person_of(update, context)
@@ -48,6 +51,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.NO_RIGHT, show_alert=True)
         return
     await action(update, context, person, ticket_id, callback.args[1:])
+
+
+def _still_shown(context: ContextTypes.DEFAULT_TYPE, ticket_id: int,
+                 args: tuple[str, ...]) -> bool:
+    """Whether the ticket is as the list that carried these arguments showed it."""
+    rest, shown = versions.split(args)
+    with desk_of(context).sessions.begin() as session:
+        return not rest and shown is not None and version(session, ticket_id) == shown
 
 
 @refusals

@@ -8,10 +8,10 @@ from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot import conversations, work
-from bot.lifecycle import Origin, TransitionRefused
+from bot.lifecycle import Origin, TransitionRefused, version
 from bot.models import Team, Ticket
 from bot.people import PersonView
-from handlers import delivery, notify
+from handlers import delivery, notify, versions
 from handlers.callbacks import as_id, drop_buttons, markup
 from handlers.card_sync import refresh_cards
 from handlers.common import desk_of, origin_of, person_of, reply
@@ -46,23 +46,32 @@ async def _pend_menu(update, context, person, ticket_id, args) -> None:
         return
     await update.callback_query.answer()
     await reply(update, texts.ASK_PEND_REASON.format(number=ticket.number),
-                reply_markup=markup(texts.pend_rows(ticket_id, work.PENDING_REASONS)))
+                reply_markup=markup(texts.pend_rows(ticket_id, work.PENDING_REASONS,
+                                                    _version_of(context, ticket_id))))
+
+
+def _version_of(context: ContextTypes.DEFAULT_TYPE, ticket_id: int) -> int:
+    with desk_of(context).sessions.begin() as session:
+        return version(session, ticket_id)
 
 
 async def _pend_reason(update, context, person, ticket_id, args) -> None:
+    args, shown = versions.split(args)
     reason = work.PENDING_REASONS.get(args[0]) if len(args) == 1 else None
     if reason is None:
         await update.callback_query.answer(texts.STALE, show_alert=True)
         return
-    await pend_with(update, context, person, ticket_id, reason)
+    await pend_with(update, context, person, ticket_id, reason, shown)
 
 
 @refusals
-async def pend_with(update, context, person: PersonView, ticket_id: int, reason: str) -> None:
-    """Pend the ticket and tell the reporter why."""
+async def pend_with(update, context, person: PersonView, ticket_id: int, reason: str,
+                    shown: int | None) -> None:
+    """Pend the ticket (if it is still as the prompt showed it) and tell the reporter why."""
     desk = desk_of(context)
     with desk.sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
+        versions.check(session, ticket_id, shown)
         try:
             if ticket is None or person is None:
                 raise work.WorkRefused(texts.STALE)
@@ -106,10 +115,12 @@ async def _in_private(update, context, person: PersonView, flow: str, step: str,
 
 async def _pend_typed(update, context, person, ticket_id, args) -> None:
     ticket, refusal = _allowed(context, person, ticket_id)
-    if refusal:
-        await update.callback_query.answer(refusal, show_alert=True)
+    _, shown = versions.split(args)
+    if refusal or shown != _version_of(context, ticket_id):
+        await update.callback_query.answer(refusal or texts.STALE, show_alert=True)
         return
-    await _in_private(update, context, person, PEND_FLOW, "reason", {"ticket_id": ticket_id},
+    await _in_private(update, context, person, PEND_FLOW, "reason",
+                      {"ticket_id": ticket_id, "version": shown},
                       texts.ASK_PEND_TYPED.format(number=ticket.number))
 
 
@@ -120,8 +131,9 @@ async def _pend_typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE,
         conversation = conversations.current(session, update.effective_chat.id,
                                              update.effective_user.id)
         ticket_id = conversation.data.get("ticket_id", 0)
+        shown = conversation.data.get("version")
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
-    await pend_with(update, context, person, ticket_id, text)
+    await pend_with(update, context, person, ticket_id, text, shown)
 
 
 async def _resolve(update, context, person, ticket_id, args) -> None:
@@ -130,7 +142,8 @@ async def _resolve(update, context, person, ticket_id, args) -> None:
         await update.callback_query.answer(refusal, show_alert=True)
         return
     await _in_private(update, context, person, RESOLVE_FLOW, "resolution",
-                      {"ticket_id": ticket_id}, texts.ASK_RESOLUTION.format(number=ticket.number))
+                      {"ticket_id": ticket_id, "version": _version_of(context, ticket_id)},
+                      texts.ASK_RESOLUTION.format(number=ticket.number))
 
 
 async def _resolution_text(update: Update, context: ContextTypes.DEFAULT_TYPE,
@@ -162,7 +175,8 @@ async def _effort_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text:
         conversations.end(session, update.effective_chat.id, update.effective_user.id)
         ticket = session.get(Ticket, data.get("ticket_id", 0))
         try:
-            if ticket is None or person is None:
+            if ticket is None or person is None or data.get("version") != version(
+                    session, ticket.id):  # the ticket moved on while the resolution was typed
                 raise work.WorkRefused(texts.STALE)
             work.resolve(session, ticket, person, data["resolution"], minutes,
                          Origin(person.id, update.effective_chat.id, "private"),
@@ -213,21 +227,23 @@ async def _move_menu(update, context, person, ticket_id, args) -> None:
                          if m.person.active and m.person.id != ticket.assignee_id})
         teams = [(t.code, t.name) for t in session.scalars(
             select(Team).where(Team.active, Team.id != ticket.team_id).order_by(Team.id))]
-        number = ticket.number
+        number, shown = ticket.number, version(session, ticket_id)
     await update.callback_query.answer()
     await reply(update, texts.ASK_REASSIGN.format(number=number),
-                reply_markup=markup(texts.reassign_rows(ticket_id, people, teams)))
+                reply_markup=markup(texts.reassign_rows(ticket_id, people, teams, shown)))
 
 
 @refusals
 async def _move_to_person(update, context, person, ticket_id, args) -> None:
     desk = desk_of(context)
+    args, shown = versions.split(args)
     target_id = as_id(args[0]) if len(args) == 1 else None
     if target_id is None:
         await update.callback_query.answer(texts.STALE, show_alert=True)
         return
     with desk.sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
+        versions.check(session, ticket_id, shown)
         try:
             if ticket is None:
                 raise work.WorkRefused(texts.STALE)
@@ -235,8 +251,7 @@ async def _move_to_person(update, context, person, ticket_id, args) -> None:
                                              origin_of(update, person), desk.clock.now())
         except (work.WorkRefused, TransitionRefused) as error:
             raise Refusal(str(error)) from None
-        notify.to_person(session, desk, target.telegram_id,
-                         texts.TO_ASSIGNEE_NEW.format(number=ticket.number), ticket_id=ticket.id)
+        notify.assigned(session, desk, ticket, person.name)
         text = texts.MOVED_TO_PERSON.format(number=ticket.number, name=escape(target.name))
     await update.callback_query.answer()
     await reply(update, text)
@@ -247,8 +262,10 @@ async def _move_to_person(update, context, person, ticket_id, args) -> None:
 @refusals
 async def _move_to_team(update, context, person, ticket_id, args) -> None:
     desk = desk_of(context)
+    args, shown = versions.split(args)
     with desk.sessions.begin() as session:
         ticket = session.get(Ticket, ticket_id)
+        versions.check(session, ticket_id, shown)
         source = ticket.team.name if ticket else ""
         try:
             if ticket is None or len(args) != 1:

@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot import outbox, sla_alerts
 from bot.desk import Desk
 from handlers.callbacks import as_json
+from handlers.card_sync import refresh_alerted
 from handlers.common import DESK_KEY
 from handlers.renderers import escalation as texts
 from schedules.common import chunks, wake_sender
@@ -65,8 +66,10 @@ async def run(application: Application) -> int:
     """The scheduled job: sweep in a worker thread, then wake the outbox sender."""
     desk: Desk = application.bot_data[DESK_KEY]
     logger.info("sla sweep: start")
+    started = desk.clock.now()
     sent = await asyncio.to_thread(sweep, desk)
     if sent:
         wake_sender(application)
+        await refresh_alerted(application, started)  # the cards show 即将超时 / 已超时 / 已升级
     logger.info("sla sweep: end, %d alert(s)", sent)
     return sent

@@ -95,12 +95,13 @@ def urged(ticket: Ticket, name: str) -> tuple[str, Rows]:
 
 
 def take_rows(ticket_id: int, people: list[tuple[int, str]],
-              teams: list[tuple[str, str]]) -> Rows:
-    """「我来接管」, then the team's people and the other teams (the card's reassign buttons)."""
-    rows = [[(BUTTON_TAKE_SELF, pack(PREFIX, "mine", ticket_id))]]
-    rows += [[(f"👤 {name}", pack(CARD_PREFIX, "to", ticket_id, person_id))]
+              teams: list[tuple[str, str]], version: int) -> Rows:
+    """「我来接管」, then the team's people and the other teams (the card's reassign buttons);
+    each carries the ticket's version (handlers.versions)."""
+    rows = [[(BUTTON_TAKE_SELF, pack(PREFIX, "mine", ticket_id, version))]]
+    rows += [[(f"👤 {name}", pack(CARD_PREFIX, "to", ticket_id, person_id, version))]
              for person_id, name in people]
-    rows += [[(f"👥 {name}", pack(CARD_PREFIX, "team", ticket_id, code))]
+    rows += [[(f"👥 {name}", pack(CARD_PREFIX, "team", ticket_id, code, version))]
              for code, name in teams]
     return rows
 

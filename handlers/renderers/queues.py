@@ -77,9 +77,11 @@ def queue_text(items: Sequence[TicketBrief], team_names: Sequence[str], tz: Zone
                 [line(i, t, tz, with_status=False) for i, t in enumerate(items, 1)])
 
 
-def queue_rows(items: Sequence[TicketBrief]) -> list[list[tuple[str, str]]]:
-    """Claim buttons for the most urgent tickets, two a row."""
-    buttons = [(CLAIM_BUTTON.format(number=t.number), pack("tk", "claim", t.id))
+def queue_rows(items: Sequence[TicketBrief], versions: dict[int, int]
+               ) -> list[list[tuple[str, str]]]:
+    """Claim buttons for the most urgent tickets, two a row; each carries its ticket's version
+    (handlers.versions), so it claims only a ticket still as the list showed it."""
+    buttons = [(CLAIM_BUTTON.format(number=t.number), pack("tk", "claim", t.id, versions[t.id]))
                for t in items[:CLAIM_BUTTONS]]
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 

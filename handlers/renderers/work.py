@@ -33,7 +33,8 @@ TO_REPORTER_STARTED = "🔧 您的工单 {number} 正在处理中。"
 TO_REPORTER_PENDED = "⏸ 您的工单 {number} 已挂起：{reason}"
 TO_REPORTER_RESOLVED = ("✅ 您的工单 {number} 已处理完成。\n解决方案：{resolution}\n\n"
                         "问题是否已经解决？")
-TO_ASSIGNEE_NEW = "📌 工单 {number} 已转派给您处理。"
+TO_ASSIGNEE_NEW = "📌 {name} 将工单 {number} 转派给您处理。"
+TO_REPORTER_REASSIGNED = "👤 您的工单 {number} 现由 {name} 处理。"
 TO_TEAM_MOVED = "↪️ 工单 {number} 从 {source} 转来，等待认领。"
 
 BUTTON_TYPE_REASON = "其他原因（输入）"
@@ -43,17 +44,21 @@ BUTTON_DRAFT_NO = "不用了"
 Rows = list[list[tuple[str, str]]]
 
 
-def pend_rows(ticket_id: int, reasons: dict[str, str]) -> Rows:
-    rows = [[(label, pack(PREFIX, "pendr", ticket_id, code))] for code, label in reasons.items()]
-    rows.append([(BUTTON_TYPE_REASON, pack(PREFIX, "pendt", ticket_id))])
+def pend_rows(ticket_id: int, reasons: dict[str, str], version: int) -> Rows:
+    """The pend reasons; each button carries the ticket's version (handlers.versions)."""
+    rows = [[(label, pack(PREFIX, "pendr", ticket_id, code, version))]
+            for code, label in reasons.items()]
+    rows.append([(BUTTON_TYPE_REASON, pack(PREFIX, "pendt", ticket_id, version))])
     return rows
 
 
 def reassign_rows(ticket_id: int, people: list[tuple[int, str]],
-                  teams: list[tuple[str, str]]) -> Rows:
-    rows = [[(f"👤 {name}", pack(PREFIX, "to", ticket_id, person_id))]
+                  teams: list[tuple[str, str]], version: int) -> Rows:
+    """The team's people, then the other teams; each button carries the ticket's version."""
+    rows = [[(f"👤 {name}", pack(PREFIX, "to", ticket_id, person_id, version))]
             for person_id, name in people]
-    rows += [[(f"👥 {name}", pack(PREFIX, "team", ticket_id, code))] for code, name in teams]
+    rows += [[(f"👥 {name}", pack(PREFIX, "team", ticket_id, code, version))]
+             for code, name in teams]
     return rows
 
 

@@ -90,6 +90,12 @@ async def test_reminders_and_escalations_reach_each_level_with_their_buttons(des
         assert f"您已接管工单 {number}" in taken["text"]
         told = await next_in(chat, REPORTER, last_reporter, "接管")
         assert "周主任" in told["text"]
+        again, _ = await chat.press(SUPERVISOR, menu, "🙋 我来接管", wait_reply=False)
+        assert "该按钮已失效" in again["text"]  # the list was shown for the state before
+        person = next(b["text"] for row in menu["reply_markup"]["inline_keyboard"]
+                      for b in row if b["text"].startswith("👤"))
+        again, _ = await chat.press(SUPERVISOR, menu, person, wait_reply=False)
+        assert "该按钮已失效" in again["text"]
 
         await fast_forward(desk, chat, bj(25, 9, 0))  # nothing repeats
         alerts = [m for m in chat.bot_messages(SUPERVISOR) if m["text"].startswith("🚨🚨")]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk import Desk
-from bot.lifecycle import Origin
+from bot.lifecycle import Origin, version
 from bot.models import Ticket, TicketEvent
 from bot.people import find_by_telegram_id
 from bot.team_changes import leave_team
@@ -331,18 +331,21 @@ async def test_bad_presses_on_cards(desk: Desk) -> None:
         assert "无权操作" in await press(LEAD, f"tk:resolve:{other_id}")
         assert "失效" in await press(LEAD, "tk:claim:abc")
         assert "失效" in await press(LEAD, "tk:start:99999")
-        assert "不存在" in await press(LEAD, f"tk:team:{ticket_id}:nosuch")
-        assert "不在该支持组" in await press(LEAD, f"tk:to:{ticket_id}:99999")
         with desk.sessions.begin() as session:
             outsider = find_by_telegram_id(session, DESKTOP_TECH).id
-        assert "不在该支持组" in await press(LEAD, f"tk:to:{ticket_id}:{outsider}")
-        assert "失效" in await press(LEAD, f"tk:to:{ticket_id}:x")
+            shown = version(session, ticket_id)  # lists carry the version they were shown for
+        assert "不存在" in await press(LEAD, f"tk:team:{ticket_id}:nosuch:{shown}")
+        assert "不在该支持组" in await press(LEAD, f"tk:to:{ticket_id}:99999:{shown}")
+        assert "不在该支持组" in await press(LEAD, f"tk:to:{ticket_id}:{outsider}:{shown}")
+        assert "失效" in await press(LEAD, f"tk:to:{ticket_id}:x:{shown}")
+        assert "失效" in await press(LEAD, f"tk:to:{ticket_id}:{outsider}:{shown + 1}")
+        assert "失效" in await press(LEAD, f"tk:team:{ticket_id}:desktop")  # no version
 
         # the card was deleted: the next change posts a new one
         chat.emulator.state.find(INFRA_GROUP, message_id).deleted = True
         last = chat.last_id(INFRA_GROUP)
         answer = await chat.press_data(LEAD, LEAD, chat.last_id(LEAD),
-                                       f"tk:pendr:{ticket_id}:vendor")
+                                       f"tk:pendr:{ticket_id}:vendor:{shown}")
         assert not answer["show_alert"]
         fresh = await chat.emulator.wait_for_message(INFRA_GROUP, has("挂起原因：等待厂商"),
                                                      after_id=last)
@@ -350,7 +353,8 @@ async def test_bad_presses_on_cards(desk: Desk) -> None:
 
         # moved to another team: the infra card's buttons no longer work for infra
         fresh_id = fresh["message_id"]
-        await chat.press_data(LEAD, INFRA_GROUP, fresh_id, f"tk:team:{ticket_id}:desktop")
+        await chat.press_data(LEAD, INFRA_GROUP, fresh_id,
+                              f"tk:team:{ticket_id}:desktop:{shown + 1}")  # pended since
         await chat.emulator.wait_for_message(DESKTOP_GROUP, has("基础设施运维组 转来"))
         answer = await chat.press_data(ON_DUTY, INFRA_GROUP, fresh_id, f"tk:start:{ticket_id}")
         assert "无权操作" in answer["text"]

@@ -133,9 +133,9 @@ def test_work_messages_and_the_reassign_menu(worst: Ticket) -> None:
     people = [(n, NAME) for n in range(1, 300)]
     teams = [(f"team{n}", NAME) for n in range(60)]
     sendable(work_texts.ASK_REASSIGN.format(number=worst.number),
-             work_texts.reassign_rows(worst.id, people, teams))
+             work_texts.reassign_rows(worst.id, people, teams, 10**6))
     sendable(escalation.ASK_TAKE.format(number=worst.number),
-             escalation.take_rows(worst.id, people, teams))
+             escalation.take_rows(worst.id, people, teams, 10**6))
 
 
 def test_escalations(worst: Ticket, desk: Desk) -> None:
