@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,3 @@ def claim(session: Session, job: str, period: str, now: datetime, result: str = 
         return False
     return True
 
-
-def has_run(session: Session, job: str, period: str) -> bool:
-    return session.scalar(select(JobRun.id).where(JobRun.job == job,
-                                                  JobRun.period == period[:64])) is not None

@@ -19,7 +19,6 @@ from bot.models import Ticket, TicketEvent
 NEW, ASSIGNED, IN_PROGRESS, PENDING = "new", "assigned", "in_progress", "pending"
 RESOLVED, CLOSED, CANCELLED = "resolved", "closed", "cancelled"
 OPEN_STATUSES = (NEW, ASSIGNED, IN_PROGRESS, PENDING)
-FINISHED_STATUSES = (RESOLVED, CLOSED, CANCELLED)
 
 STATUS_LABELS = {
     NEW: "待认领",

@@ -202,8 +202,3 @@ def _record(session: Session, ticket: Ticket, alert: sla.DueAlert,
            reached_at=alert.reached_at.isoformat(), skipped=list(skipped),
            recipients=[r.chat_id for r in recipients])
 
-
-def alerts_of(session: Session, ticket_id: int) -> list[SlaAlert]:
-    """A ticket's alerts, in the order they were dealt with."""
-    return list(session.scalars(select(SlaAlert).where(SlaAlert.ticket_id == ticket_id)
-                                .order_by(SlaAlert.fired_at, SlaAlert.id)))

@@ -90,13 +90,6 @@ async def pend_with(update, context, person: PersonView, ticket_id: int, reason:
     notify.wake(context)
 
 
-async def _refuse(update: Update, text: str) -> None:
-    if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await reply(update, escape(text))
-
-
 async def _in_private(update, context, person: PersonView, flow: str, step: str,
                       data: dict, prompt: str) -> None:
     """Continue a text conversation in the person's private chat."""

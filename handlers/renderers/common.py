@@ -14,7 +14,6 @@ UNSUPPORTED_MESSAGE = "暂不支持此类消息。请用文字描述您的问题
 TEXT_EXPECTED = "请发送文字。如需退出当前操作，请发送 /cancel。"
 CANCELLED = "已取消当前操作。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
-NO_PERMISSION = "无权操作：您没有执行此操作所需的角色。"
 STALE_BUTTON = "该按钮已失效，请重新操作。"
 PRIVATE_ONLY = "请在与机器人的私聊中使用此命令。"
 EDIT_IGNORED = "已收到您的修改，但修改不会被重新处理；如需更正，请重新发送。"
@@ -29,19 +28,3 @@ def trim(text: str, limit: int) -> str:
     """Cut plain text to `limit` characters, marking the cut."""
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
-
-def split_pages(text: str, limit: int = MESSAGE_LIMIT - 96) -> list[str]:
-    """Split text into pages under the limit, preferring paragraph then line breaks."""
-    pages: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = limit
-        pages.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n")
-    if rest or not pages:
-        pages.append(rest)
-    return pages
