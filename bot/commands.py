@@ -37,15 +37,19 @@ def _open_desk(settings: Settings, *, clock: Clock | None = None, with_knowledge
     try:
         return open_desk(settings, clock, announce=announce_departure,
                          with_knowledge=with_knowledge, starter=starter, init=init)
-    except db_state.DatabaseRefused as refused:
-        print(refused.line, file=sys.stderr)
-        return EXIT_CONFIG
-    except db.UnknownRevision as newer:
-        print(db_state.newer_line(newer), file=sys.stderr)
+    except (db_state.DatabaseRefused, db.UnknownRevision) as refused:
+        print(_refusal_line(refused), file=sys.stderr)
         return EXIT_CONFIG
     except (SQLAlchemyError, OSError) as error:
         _unreachable(settings, error)
         return EXIT_FAILED
+
+
+def _refusal_line(refused: Exception) -> str:
+    """The one line for a database this govdesk will not open: lost, or from a newer one."""
+    if isinstance(refused, db.UnknownRevision):
+        return db_state.newer_line(refused)
+    return refused.line
 
 
 def _unreachable(settings: Settings, error: Exception) -> None:
@@ -111,11 +115,8 @@ def db_upgrade(settings: Settings, *, init: bool = False) -> int:
     try:
         with held:
             before, after = _migrate(settings, init)
-    except db_state.DatabaseRefused as refused:
-        print(refused.line, file=sys.stderr)
-        return EXIT_CONFIG
-    except db.UnknownRevision as newer:
-        print(db_state.newer_line(newer), file=sys.stderr)
+    except (db_state.DatabaseRefused, db.UnknownRevision) as refused:
+        print(_refusal_line(refused), file=sys.stderr)
         return EXIT_CONFIG
     except (SQLAlchemyError, OSError) as error:
         print(f"✗ 迁移失败：{error}", file=sys.stderr)
